@@ -1,0 +1,1202 @@
+//! End-to-end tests: kof-route as a post-renderer of a real Helm engine, with
+//! the plugin installed from this checkout.
+//!
+//! Engine, in this order (`KOF_ROUTE_E2E_ENGINE=auto|helm|python`, default auto):
+//! * `helm` on `PATH` (or `$KOF_ROUTE_E2E_HELM`): Helm 3 (3.13+) runs
+//!   `scripts/launcher.sh` as a post-renderer path; Helm 4 runs the plugin
+//!   `kof-route` found through `HELM_PLUGINS`;
+//! * otherwise Helm v4.2's Go SDK from the PyPI package `helm-python-sdk`, in the
+//!   venv that `bash tests/e2e/setup.sh` creates at `target/e2e-venv`
+//!   (or the python in `$KOF_ROUTE_E2E_PYTHON`), driven by `tests/e2e/helm_driver.py`.
+//!
+//! "Installed from the checkout" is what `helm plugin install <dir>` does: a
+//! `kof-route` symlink to the repository root in a private `HELM_PLUGINS`
+//! directory. `KOF_ROUTE_BIN` points the launcher at the binary cargo just built.
+//!
+//! Without an engine each test prints a loud `SKIPPED:` line and passes, unless
+//! `KOF_ROUTE_E2E_REQUIRED=1` (CI), where a missing engine fails the test.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+const RELEASE: &str = "kof-collectors";
+const NAMESPACE: &str = "kof";
+const FIXTURE: &str = "fixtures/kof-1.11/helm3/kof-collectors.yaml";
+const HOOK_JOB: &str = "kof-collectors-pre-install-check";
+
+// ---------------------------------------------------------------------------
+// Paths, environment, skipping
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn kof_route_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_kof-route")
+}
+
+fn launcher() -> PathBuf {
+    repo().join("scripts/launcher.sh")
+}
+
+fn required() -> bool {
+    env::var("KOF_ROUTE_E2E_REQUIRED").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Written past libtest's output capture, so a skip is visible in a plain `cargo test`.
+fn loud(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// A fresh directory under cargo's per-target tmp dir.
+fn scratch(label: &str) -> PathBuf {
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("helm-e2e");
+    let run = base.join(format!("run-{}", std::process::id()));
+    if !run.exists() {
+        // Leftovers of earlier runs (older than an hour, so never a concurrent run's).
+        if let Ok(entries) = fs::read_dir(&base) {
+            for entry in entries.flatten() {
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| SystemTime::now().duration_since(t).ok())
+                    .is_some_and(|age| age > Duration::from_secs(3600));
+                if old {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
+    let dir = run.join(format!("{label}-{}", SEQ.fetch_add(1, Ordering::SeqCst)));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_executable(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    env::split_paths(&env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            p.is_file()
+                && p.metadata()
+                    .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A command with the developer's own kof-route/Helm settings removed.
+fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    for (key, _) in env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("KOF_ROUTE")
+            || key.starts_with("HELM_")
+            || key == "XDG_STATE_HOME"
+            || key == "KUBECONFIG"
+        {
+            cmd.env_remove(&*key);
+        }
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+// ---------------------------------------------------------------------------
+// The engine
+
+#[derive(Debug)]
+enum Engine {
+    /// A `helm` binary; `major` is 3 or 4.
+    Binary {
+        helm: PathBuf,
+        version: String,
+        major: u32,
+    },
+    /// helm-python-sdk's embedded Helm v4 SDK.
+    Sdk { python: PathBuf, version: String },
+}
+
+impl Engine {
+    fn name(&self) -> String {
+        match self {
+            Engine::Binary { helm, version, .. } => format!("helm {version} ({})", helm.display()),
+            Engine::Sdk { version, .. } => format!("helm-python-sdk ({version})"),
+        }
+    }
+
+    fn is_helm4(&self) -> bool {
+        !matches!(self, Engine::Binary { major: 3, .. })
+    }
+}
+
+struct Shared {
+    engine: Result<Engine, String>,
+    /// `HELM_PLUGINS` holding `kof-route` -> the repository root.
+    plugins: PathBuf,
+    /// The same chart without and with a `pre-install` hook.
+    chart_plain: PathBuf,
+    chart_hooks: PathBuf,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let root = scratch("shared");
+        let plugins = root.join("plugins");
+        fs::create_dir_all(&plugins).unwrap();
+        symlink(repo(), plugins.join("kof-route")).unwrap();
+        let chart_plain = root.join("chart-plain");
+        let chart_hooks = root.join("chart-hooks");
+        write_chart(&chart_plain, false);
+        write_chart(&chart_hooks, true);
+        Shared {
+            engine: find_engine(),
+            plugins,
+            chart_plain,
+            chart_hooks,
+        }
+    })
+}
+
+fn find_engine() -> Result<Engine, String> {
+    let choice = env::var("KOF_ROUTE_E2E_ENGINE").unwrap_or_else(|_| "auto".into());
+    let mut reasons = Vec::new();
+    if choice == "auto" || choice == "helm" {
+        match find_helm_binary() {
+            Ok(engine) => return Ok(engine),
+            Err(reason) => reasons.push(reason),
+        }
+    }
+    if choice == "auto" || choice == "python" {
+        match find_sdk() {
+            Ok(engine) => return Ok(engine),
+            Err(reason) => reasons.push(reason),
+        }
+    }
+    if reasons.is_empty() {
+        reasons.push(format!(
+            "KOF_ROUTE_E2E_ENGINE={choice:?} is not one of auto, helm, python"
+        ));
+    }
+    Err(reasons.join("; "))
+}
+
+fn find_helm_binary() -> Result<Engine, String> {
+    let helm = match env::var_os("KOF_ROUTE_E2E_HELM") {
+        Some(path) => PathBuf::from(path),
+        None => find_on_path("helm").ok_or("no `helm` on PATH")?,
+    };
+    let out = clean_command(&helm)
+        .args(["version", "--template", "{{.Version}}"])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", helm.display()))?;
+    let version = text(&out.stdout).trim().to_string();
+    let numbers: Vec<u32> = version
+        .trim_start_matches('v')
+        .split(['.', '-', '+'])
+        .take(2)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    match numbers[..] {
+        [3, minor] if minor >= 13 => Ok(Engine::Binary {
+            helm,
+            version,
+            major: 3,
+        }),
+        [4, _] => Ok(Engine::Binary {
+            helm,
+            version,
+            major: 4,
+        }),
+        _ => Err(format!(
+            "{} reports version {version:?}; these tests need Helm 3.13+ (install --dry-run=client) or Helm 4",
+            helm.display()
+        )),
+    }
+}
+
+fn find_sdk() -> Result<Engine, String> {
+    let python = env::var_os("KOF_ROUTE_E2E_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/e2e-venv/bin/python"));
+    if !python.exists() {
+        return Err(format!(
+            "no helm-python-sdk venv at {} (create it with `bash tests/e2e/setup.sh`)",
+            python.display()
+        ));
+    }
+    let out = clean_command(&python)
+        .arg(repo().join("tests/e2e/helm_driver.py"))
+        .arg("probe")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} cannot load helm-python-sdk (rerun `bash tests/e2e/setup.sh`): {}{}",
+            python.display(),
+            text(&out.stdout),
+            text(&out.stderr)
+        ));
+    }
+    let probe: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    Ok(Engine::Sdk {
+        python,
+        version: format!("Helm {}", probe["helm_sdk_version"].as_str().unwrap_or("?")),
+    })
+}
+
+/// The engine, or `None` after a loud skip (a panic when it is required).
+fn engine_or_skip(test: &str) -> Option<&'static Shared> {
+    let shared = shared();
+    match &shared.engine {
+        Ok(_) => Some(shared),
+        Err(reason) if required() => {
+            panic!("{test}: KOF_ROUTE_E2E_REQUIRED=1 but no Helm engine can run: {reason}")
+        }
+        Err(reason) => {
+            loud(&format!(
+                "SKIPPED: {test}: no Helm engine for the end-to-end tests: {reason}. \
+                 Run `bash tests/e2e/setup.sh` (or install helm) and rerun `cargo test`."
+            ));
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The test chart: the real kof-collectors render, one template per source file
+
+fn write_chart(dir: &Path, with_hook: bool) {
+    let fixture = fs::read_to_string(repo().join(FIXTURE)).unwrap();
+    let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for doc in fixture
+        .split("\n---\n")
+        .map(|d| d.trim_start_matches("---\n"))
+    {
+        let mut lines = doc.lines().peekable();
+        let Some(source) = lines.peek().and_then(|l| l.strip_prefix("# Source: ")) else {
+            assert!(
+                doc.trim().is_empty(),
+                "fixture document without `# Source:`: {doc:.200}"
+            );
+            continue;
+        };
+        let source = source.trim().to_string();
+        lines.next();
+        let body: String = lines.map(|l| format!("{l}\n")).collect();
+        if body
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            continue;
+        }
+        by_source.entry(source).or_default().push(body);
+    }
+    assert!(
+        by_source.len() > 40,
+        "fixture {FIXTURE} split into only {} sources",
+        by_source.len()
+    );
+
+    fs::create_dir_all(dir.join("templates")).unwrap();
+    fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: kof-collectors\ndescription: kof-route e2e test chart (the real kof-collectors 1.11 render)\ntype: application\nversion: 1.11.0\n",
+    )
+    .unwrap();
+    fs::write(dir.join("values.yaml"), "{}\n").unwrap();
+    for (source, docs) in &by_source {
+        let rel = source.strip_prefix("kof-collectors/").unwrap_or(source);
+        let rel = rel.strip_prefix("templates/").unwrap_or(rel);
+        // Files.Get keeps the text away from the template engine.
+        let file = dir.join("files").join(rel);
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(&file, docs.join("---\n")).unwrap();
+        let template = dir.join("templates").join(rel);
+        fs::create_dir_all(template.parent().unwrap()).unwrap();
+        fs::write(template, format!("{{{{ .Files.Get \"files/{rel}\" }}}}\n")).unwrap();
+    }
+    if with_hook {
+        fs::write(
+            dir.join("templates/pre-install-check.yaml"),
+            r#"# A pre-install hook: Helm 4 sends it through the post-renderer too.
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-pre-install-check
+  namespace: {{ .Release.Namespace }}
+  annotations:
+    "helm.sh/hook": pre-install
+    "helm.sh/hook-weight": "-5"
+    "helm.sh/hook-delete-policy": before-hook-creation,hook-succeeded
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: check
+          image: busybox:1.36
+          command: ["sh", "-c", "echo kof-collectors pre-install"]
+          env:
+            - name: ENABLED
+              value: "on"
+"#,
+        )
+        .unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running an install
+
+/// One test's private Helm homes and state directory.
+struct Case {
+    name: &'static str,
+    dir: PathBuf,
+    /// Extra environment for the engine (and so for kof-route).
+    env: Vec<(String, String)>,
+    /// What `KOF_ROUTE_BIN` points at (the built binary unless overridden).
+    bin: PathBuf,
+}
+
+impl Case {
+    fn new(name: &'static str) -> Self {
+        let dir = scratch(name);
+        for sub in ["config", "cache", "data", "state", "home"] {
+            fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        Case {
+            name,
+            dir,
+            env: Vec::new(),
+            bin: PathBuf::from(kof_route_bin()),
+        }
+    }
+
+    fn state_home(&self) -> PathBuf {
+        self.dir.join("state")
+    }
+
+    fn engine_command(&self, shared: &Shared, program: &Path) -> Command {
+        let mut cmd = clean_command(program);
+        let helm3 = !shared.engine.as_ref().unwrap().is_helm4();
+        // Helm 3 would only warn about the v1 plugin.yaml: give it an empty plugins dir.
+        let plugins = if helm3 {
+            self.dir.join("no-plugins")
+        } else {
+            shared.plugins.clone()
+        };
+        fs::create_dir_all(&plugins).unwrap();
+        cmd.env("HELM_PLUGINS", plugins)
+            .env("HELM_CONFIG_HOME", self.dir.join("config"))
+            .env("HELM_CACHE_HOME", self.dir.join("cache"))
+            .env("HELM_DATA_HOME", self.dir.join("data"))
+            .env("XDG_STATE_HOME", self.state_home())
+            .env("KOF_ROUTE_BIN", &self.bin)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// `helm install --dry-run=client` of `chart` with kof-route as post-renderer.
+    fn install(&self, shared: &Shared, chart: &Path, args: &[&str]) -> Install {
+        self.install_with(shared, chart, Some(args))
+    }
+
+    fn install_with(&self, shared: &Shared, chart: &Path, args: Option<&[&str]>) -> Install {
+        let engine = shared.engine.as_ref().unwrap();
+        let (out, cmdline) = match engine {
+            Engine::Sdk { python, .. } => {
+                let mut cmd = self.engine_command(shared, python);
+                cmd.arg(repo().join("tests/e2e/helm_driver.py"))
+                    .args([
+                        "install",
+                        "--release",
+                        RELEASE,
+                        "--namespace",
+                        NAMESPACE,
+                        "--chart",
+                    ])
+                    .arg(chart);
+                if let Some(args) = args {
+                    cmd.args(["--post-renderer", "kof-route", "--strategy", "combined"])
+                        .arg("--post-renderer-args-json")
+                        .arg(serde_json::to_string(args).unwrap());
+                }
+                (
+                    cmd.output().expect("run the helm-python-sdk driver"),
+                    format!("{cmd:?}"),
+                )
+            }
+            Engine::Binary { helm, major, .. } => {
+                let mut cmd = self.engine_command(shared, helm);
+                cmd.args(["install", RELEASE]).arg(chart).args([
+                    "--namespace",
+                    NAMESPACE,
+                    "--dry-run=client",
+                    "--output",
+                    "json",
+                ]);
+                if let Some(args) = args {
+                    if *major == 3 {
+                        cmd.arg("--post-renderer").arg(launcher());
+                    } else {
+                        cmd.args(["--post-renderer", "kof-route"]);
+                    }
+                    for arg in args {
+                        cmd.arg(format!("--post-renderer-args={arg}"));
+                    }
+                }
+                (cmd.output().expect("run helm"), format!("{cmd:?}"))
+            }
+        };
+        Install::parse(engine, out, cmdline, self.name)
+    }
+
+    /// `kof-route last-error`, run the way a user would after Helm 4 hid the reason.
+    fn last_error(&self) -> Output {
+        clean_command(kof_route_bin())
+            .arg("last-error")
+            .env("XDG_STATE_HOME", self.state_home())
+            .env("HOME", self.dir.join("home"))
+            .output()
+            .unwrap()
+    }
+
+    /// Route kof-route through a recorder that keeps its stdin and stdout.
+    fn record_io(&mut self) -> PathBuf {
+        let record = self.dir.join("record");
+        fs::create_dir_all(&record).unwrap();
+        let script = self.dir.join("record-kof-route.sh");
+        write_executable(
+            &script,
+            &format!(
+                "#!/bin/sh\ncat >'{r}/stdin.yaml'\n'{bin}' \"$@\" <'{r}/stdin.yaml' >'{r}/stdout.yaml'\nrc=$?\ncat '{r}/stdout.yaml'\nexit $rc\n",
+                r = record.display(),
+                bin = kof_route_bin()
+            ),
+        );
+        self.bin = script;
+        record
+    }
+}
+
+struct Install {
+    ok: bool,
+    manifest: String,
+    error: String,
+    report: String,
+}
+
+impl Install {
+    fn parse(engine: &Engine, out: Output, cmdline: String, test: &str) -> Install {
+        let stdout = text(&out.stdout);
+        let stderr = text(&out.stderr);
+        let report = format!(
+            "[{test}] engine: {}\ncommand: {cmdline}\nexit: {}\nstderr:\n{stderr}\nstdout (first 2000 bytes):\n{:.2000}",
+            engine.name(),
+            out.status,
+            stdout
+        );
+        // An invalid plugin.yaml is skipped with only this warning, then "not found".
+        assert!(
+            !stderr.contains("failed to load plugin"),
+            "Helm refused the plugin:\n{report}"
+        );
+        match engine {
+            Engine::Sdk { .. } => {
+                let json: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+                    panic!("the helm-python-sdk driver printed no result ({e}):\n{report}")
+                });
+                let ok = json["ok"].as_bool().unwrap_or(false);
+                Install {
+                    ok,
+                    manifest: json["release"]["manifest"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    error: json["error"].as_str().unwrap_or_default().to_string(),
+                    report,
+                }
+            }
+            Engine::Binary { .. } => {
+                if out.status.success() {
+                    let json: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+                        panic!("helm printed no release JSON ({e}):\n{report}")
+                    });
+                    let manifest = json["manifest"].as_str().unwrap_or_default().to_string();
+                    Install {
+                        ok: true,
+                        manifest,
+                        error: String::new(),
+                        report,
+                    }
+                } else {
+                    Install {
+                        ok: false,
+                        manifest: String::new(),
+                        error: stderr,
+                        report,
+                    }
+                }
+            }
+        }
+    }
+
+    fn expect_ok(self) -> Manifest {
+        assert!(
+            self.ok,
+            "helm install failed: {}\n{}",
+            self.error, self.report
+        );
+        assert!(
+            !self.manifest.trim().is_empty(),
+            "empty release manifest:\n{}",
+            self.report
+        );
+        Manifest {
+            text: self.manifest,
+            report: self.report,
+        }
+    }
+
+    fn expect_failure(self) -> String {
+        assert!(
+            !self.ok,
+            "helm install succeeded but should have failed:\n{}",
+            self.report
+        );
+        self.error
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Looking at the final manifest
+
+struct Manifest {
+    text: String,
+    report: String,
+}
+
+impl Manifest {
+    fn docs(&self) -> Vec<&str> {
+        self.text
+            .split("\n---\n")
+            .map(|d| d.strip_prefix("---\n").unwrap_or(d))
+            .filter(|d| {
+                d.lines()
+                    .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            })
+            .collect()
+    }
+
+    fn collectors(&self) -> Vec<&str> {
+        let docs: Vec<&str> = self
+            .docs()
+            .into_iter()
+            .filter(|d| d.contains("\nkind: OpenTelemetryCollector"))
+            .collect();
+        assert_eq!(
+            docs.len(),
+            4,
+            "expected the fixture's 4 collectors in the release:\n{}",
+            self.report
+        );
+        docs
+    }
+
+    fn opencost(&self) -> &str {
+        self.docs()
+            .into_iter()
+            .find(|d| d.contains("\nkind: Deployment") && d.contains("PROMETHEUS_SERVER_ENDPOINT"))
+            .unwrap_or_else(|| panic!("no OpenCost Deployment in the release:\n{}", self.report))
+    }
+
+    fn count(&self, needle: &str) -> usize {
+        self.text.matches(needle).count()
+    }
+
+    /// Every collector contains every needle.
+    fn each_collector_has(&self, needles: &[&str]) {
+        for doc in self.collectors() {
+            let name = doc_name(doc);
+            for needle in needles {
+                assert!(
+                    doc.contains(needle),
+                    "collector {name} lacks {needle:?}; the collector as released:\n{doc:.6000}\n\n{}",
+                    self.report
+                );
+            }
+        }
+    }
+
+    fn each_collector_has_value(&self, key: &str, value: &str) {
+        for doc in self.collectors() {
+            assert!(
+                has_value(doc, key, value),
+                "collector {} lacks `{key}: {value}`:\n{doc:.6000}\n\n{}",
+                doc_name(doc),
+                self.report
+            );
+        }
+    }
+
+    fn no_collector_has(&self, needle: &str) {
+        for doc in self.collectors() {
+            assert!(
+                !doc.contains(needle),
+                "collector {} still has {needle:?}:\n{doc:.6000}\n\n{}",
+                doc_name(doc),
+                self.report
+            );
+        }
+    }
+}
+
+fn doc_name(doc: &str) -> &str {
+    doc.lines()
+        .find_map(|l| l.strip_prefix("  name: "))
+        .unwrap_or("?")
+}
+
+/// `key: value` on some line, the value plain or quoted, as a mapping entry or list item.
+fn has_value(doc: &str, key: &str, value: &str) -> bool {
+    doc.lines().any(|line| {
+        let line = line.trim_start().trim_start_matches("- ");
+        line.strip_prefix(key)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''))
+            .is_some_and(|v| v == value)
+    })
+}
+
+/// The number of documents `helm install` releases without a post-renderer.
+fn unrendered_doc_count(shared: &Shared, case: &Case, chart: &Path) -> usize {
+    case.install_with(shared, chart, None)
+        .expect_ok()
+        .docs()
+        .len()
+}
+
+// ---------------------------------------------------------------------------
+// Routes through Helm
+
+/// Each route through `install --dry-run=client`, without and with a hook in the chart.
+fn route_case(test: &'static str, args: &[&str], check: impl Fn(&Manifest)) {
+    let Some(shared) = engine_or_skip(test) else {
+        return;
+    };
+    for chart in [&shared.chart_plain, &shared.chart_hooks] {
+        let case = Case::new(test);
+        let manifest = case.install(shared, chart, args).expect_ok();
+        check(&manifest);
+        assert_eq!(
+            manifest.docs().len(),
+            unrendered_doc_count(shared, &case, chart),
+            "kof-route changed the number of released documents:\n{}",
+            manifest.report
+        );
+        assert!(
+            !manifest.text.contains(HOOK_JOB),
+            "a hook ended up in the release manifest:\n{}",
+            manifest.report
+        );
+    }
+}
+
+fn check_mothership(m: &Manifest, cluster: &str) {
+    m.each_collector_has(&[
+        "resource/k8sclustername:",
+        "k8s.cluster.name",
+        "external_labels",
+    ]);
+    m.each_collector_has_value("cluster", cluster);
+    m.each_collector_has_value("clusterNamespace", "kcm-system");
+}
+
+#[test]
+fn route_mothership() {
+    route_case("route_mothership", &["--route=mothership"], |m| {
+        check_mothership(m, "mothership")
+    });
+}
+
+#[test]
+fn route_mothership_with_cluster_name() {
+    route_case(
+        "route_mothership_with_cluster_name",
+        &[
+            "--route",
+            "mothership",
+            "--cluster-name",
+            "mgmt-east",
+            "--cluster-namespace=kcm-east",
+        ],
+        |m| {
+            m.each_collector_has(&["resource/k8sclustername:"]);
+            m.each_collector_has_value("cluster", "mgmt-east");
+            m.each_collector_has_value("clusterNamespace", "kcm-east");
+        },
+    );
+}
+
+fn check_regional(m: &Manifest, base: &str, secret: &str) {
+    let write = format!("{base}/vm/insert/0/prometheus/api/v1/write");
+    m.each_collector_has(&[
+        &write,
+        "basicauth/metrics",
+        "KOF_VM_USER",
+        "KOF_VM_PASSWORD",
+        "file_storage/exporters",
+        secret,
+    ]);
+    assert_eq!(
+        m.count(&write),
+        4,
+        "one metrics endpoint per collector:\n{}",
+        m.report
+    );
+    m.no_collector_has("http://vminsert-cluster:8480");
+    let opencost = m.opencost();
+    assert!(
+        opencost.contains(&format!("{base}/vm/select/0/prometheus")) && opencost.contains(secret),
+        "OpenCost not routed to {base} with secret {secret}:\n{opencost}"
+    );
+}
+
+#[test]
+fn route_regional() {
+    route_case(
+        "route_regional",
+        &[
+            "--route",
+            "regional",
+            "--regional-domain",
+            "regional.example.com",
+            "--creds-secret",
+            "kof-regional-creds",
+        ],
+        |m| {
+            check_regional(
+                m,
+                "https://vmauth.regional.example.com",
+                "kof-regional-creds",
+            )
+        },
+    );
+}
+
+#[test]
+fn route_regional_istio() {
+    route_case(
+        "route_regional_istio",
+        &["--route=regional-istio", "--regional-cluster=regional-1"],
+        // The creds secret's name is computed from regional-1/kcm-system.
+        |m| {
+            check_regional(
+                m,
+                "http://regional-1-vmauth:8427",
+                "kof-vmuser-creds-admin-2020280665",
+            )
+        },
+    );
+}
+
+#[test]
+fn route_cloudwatch() {
+    route_case(
+        "route_cloudwatch",
+        &[
+            "--route=cloudwatch",
+            "--aws-region=eu-west-1",
+            "--log-group=mgmt-logs",
+        ],
+        |m| {
+            m.each_collector_has(&[
+                "awscloudwatchlogs",
+                "AWS_ACCESS_KEY_ID",
+                "cloudwatch-credentials",
+            ]);
+            m.each_collector_has_value("region", "eu-west-1");
+            m.each_collector_has_value("log_group_name", "mgmt-logs");
+            m.each_collector_has_value("log_stream_name", "logs");
+            m.no_collector_has("prometheusremotewrite");
+        },
+    );
+}
+
+#[test]
+fn config_file_and_flags_over_it() {
+    const TEST: &str = "config_file_and_flags_over_it";
+    let Some(shared) = engine_or_skip(TEST) else {
+        return;
+    };
+    let case = Case::new(TEST);
+    let config = case.dir.join("kof-route.yaml");
+    fs::write(
+        &config,
+        "# kof-route settings, same keys as the flags\nroute: regional\nregional-domain: from-file.example.com\nregional-cluster: regional-1\nregional-namespace: kcm-system\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    let m = case
+        .install(shared, &shared.chart_hooks, &["--config", config])
+        .expect_ok();
+    check_regional(
+        &m,
+        "https://vmauth.from-file.example.com",
+        "kof-vmuser-creds-admin-2020280665",
+    );
+
+    let m = case
+        .install(
+            shared,
+            &shared.chart_plain,
+            &[
+                &format!("--config={config}"),
+                "--regional-domain=from-flag.example.com",
+            ],
+        )
+        .expect_ok();
+    check_regional(
+        &m,
+        "https://vmauth.from-flag.example.com",
+        "kof-vmuser-creds-admin-2020280665",
+    );
+    assert_eq!(
+        m.count("from-file.example.com"),
+        0,
+        "the flag must beat the file:\n{}",
+        m.report
+    );
+}
+
+#[test]
+fn config_file_from_environment() {
+    const TEST: &str = "config_file_from_environment";
+    let Some(shared) = engine_or_skip(TEST) else {
+        return;
+    };
+    let mut case = Case::new(TEST);
+    let config = case.dir.join("cloudwatch.yaml");
+    fs::write(&config, "route: cloudwatch\naws-region: us-east-2\n").unwrap();
+    // Helm passes its own environment on to the post-renderer.
+    case.env
+        .push(("KOF_ROUTE_CONFIG".into(), config.display().to_string()));
+    case.env
+        .push(("KOF_ROUTE_LOG_GROUP".into(), "from-env".into()));
+    let m = case.install(shared, &shared.chart_plain, &[]).expect_ok();
+    m.each_collector_has(&["awscloudwatchlogs"]);
+    m.each_collector_has_value("region", "us-east-2");
+    m.each_collector_has_value("log_group_name", "from-env");
+}
+
+#[test]
+fn hooks_pass_through_kof_route() {
+    const TEST: &str = "hooks_pass_through_kof_route";
+    let Some(shared) = engine_or_skip(TEST) else {
+        return;
+    };
+    let mut case = Case::new(TEST);
+    let record = case.record_io();
+    let m = case
+        .install(shared, &shared.chart_hooks, &["--route=mothership"])
+        .expect_ok();
+    check_mothership(&m, "mothership");
+    let stdin = fs::read_to_string(record.join("stdin.yaml")).unwrap();
+    let stdout = fs::read_to_string(record.join("stdout.yaml")).unwrap();
+    if !shared.engine.as_ref().unwrap().is_helm4() {
+        assert!(
+            !stdin.contains(HOOK_JOB),
+            "Helm 3 sent a hook to the post-renderer"
+        );
+        return;
+    }
+    // Helm 4 (combined strategy) sends hooks with everything else.
+    let hook = stdin
+        .split("\n---\n")
+        .find(|d| d.contains(HOOK_JOB))
+        .unwrap_or_else(|| panic!("Helm 4 sent no hook to kof-route; its stdin:\n{stdin:.3000}"));
+    assert!(
+        hook.contains("postrenderer.helm.sh/postrender-filename"),
+        "{hook}"
+    );
+    assert!(
+        stdout.contains(hook.trim_end()),
+        "kof-route changed the hook document (it must pass through byte for byte):\n--- in:\n{hook}\n--- out:\n{stdout:.5000}"
+    );
+    // Helm took it back out as a hook, not as a release resource.
+    assert!(!m.text.contains(HOOK_JOB), "{}", m.report);
+}
+
+#[test]
+fn failing_route_reason_is_findable() {
+    const TEST: &str = "failing_route_reason_is_findable";
+    let Some(shared) = engine_or_skip(TEST) else {
+        return;
+    };
+    let helm4 = shared.engine.as_ref().unwrap().is_helm4();
+
+    for (args, reason) in [
+        (&["--route=nowhere"][..], "nowhere"),
+        (&["--route=regional"][..], "regional-domain"),
+    ] {
+        let case = Case::new(TEST);
+        let error = case
+            .install(shared, &shared.chart_plain, args)
+            .expect_failure();
+        if helm4 {
+            // Helm 4 discards the plugin's stderr: the documented way is `kof-route last-error`.
+            assert!(
+                error.contains("kof-route"),
+                "Helm's error does not name the plugin: {error}"
+            );
+            let last = case.last_error();
+            let shown = format!("{}{}", text(&last.stdout), text(&last.stderr));
+            assert!(
+                last.status.success() && text(&last.stdout).contains(reason),
+                "`kof-route last-error` after {args:?} should name {reason:?}; it printed ({}):\n{shown}\nHelm said: {error}",
+                last.status
+            );
+        } else {
+            // Helm 3 shows the post-renderer's stderr in its own error.
+            assert!(
+                error.contains(reason),
+                "Helm 3's error should name {reason:?}: {error}"
+            );
+        }
+    }
+}
+
+#[test]
+fn check_accepts_the_chart_as_helm_renders_it() {
+    const TEST: &str = "check_accepts_the_chart_as_helm_renders_it";
+    let Some(shared) = engine_or_skip(TEST) else {
+        return;
+    };
+    let case = Case::new(TEST);
+    let rendered = case
+        .install_with(shared, &shared.chart_hooks, None)
+        .expect_ok();
+    let file = case.dir.join("rendered.yaml");
+    fs::write(&file, &rendered.text).unwrap();
+    let out = clean_command(kof_route_bin())
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`kof-route check` rejected Helm's render ({}):\n{}{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Packaging, no engine needed
+
+#[test]
+fn plugin_yaml_is_a_helm4_postrenderer_manifest() {
+    let yaml = fs::read_to_string(repo().join("plugin.yaml")).unwrap();
+    let top: Vec<&str> = yaml
+        .lines()
+        .filter(|l| !l.starts_with([' ', '#', '-']) && !l.trim().is_empty())
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        top,
+        [
+            "apiVersion",
+            "type",
+            "name",
+            "version",
+            "runtime",
+            "runtimeConfig"
+        ]
+    );
+    for line in [
+        "apiVersion: v1",
+        "type: postrenderer/v1",
+        "name: kof-route",
+        "version: 0.1.0",
+        "runtime: subprocess",
+        "- command: \"${HELM_PLUGIN_DIR}/scripts/launcher.sh\"",
+        "- command: \"${HELM_PLUGIN_DIR}/scripts/install-hook.sh\"",
+    ] {
+        assert!(
+            yaml.lines().any(|l| l.trim() == line),
+            "plugin.yaml lacks {line:?}"
+        );
+    }
+    for script in ["scripts/launcher.sh", "scripts/install-hook.sh"] {
+        let mode = fs::metadata(repo().join(script))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert!(mode & 0o111 != 0, "{script} is not executable");
+    }
+}
+
+/// A plugin dir holding stub binaries that print where they are.
+fn stub_plugin_dir(label: &str, stubs: &[&str]) -> PathBuf {
+    let dir = scratch(label);
+    for stub in stubs {
+        write_executable(
+            &dir.join(stub).join("kof-route"),
+            &format!("#!/bin/sh\necho {stub} \"$@\"\n"),
+        );
+    }
+    dir
+}
+
+fn run_launcher(plugin_dir: &Path, path: &str, extra: &[(&str, &str)]) -> Output {
+    clean_command("/bin/sh")
+        .arg(launcher())
+        .args(["--route", "mothership"])
+        .env("HELM_PLUGIN_DIR", plugin_dir)
+        .env("PATH", path)
+        .envs(extra.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn launcher_search_order() {
+    let system_path = "/usr/bin:/bin";
+    let on_path = stub_plugin_dir("launcher-path", &["elsewhere"]);
+    let path = format!("{}:{system_path}", on_path.join("elsewhere").display());
+    let plugin = stub_plugin_dir("launcher-order", &["bin", "target/release", "target/debug"]);
+    let env_bin = on_path.join("elsewhere/kof-route");
+
+    let expect = |out: Output, who: &str| {
+        assert!(
+            out.status.success(),
+            "launcher failed: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), format!("{who} --route mothership\n"));
+    };
+    expect(
+        run_launcher(
+            &plugin,
+            &path,
+            &[("KOF_ROUTE_BIN", env_bin.to_str().unwrap())],
+        ),
+        "elsewhere",
+    );
+    expect(run_launcher(&plugin, &path, &[]), "bin");
+    fs::remove_dir_all(plugin.join("bin")).unwrap();
+    expect(run_launcher(&plugin, &path, &[]), "target/release");
+    fs::remove_dir_all(plugin.join("target/release")).unwrap();
+    expect(run_launcher(&plugin, &path, &[]), "target/debug");
+    fs::remove_dir_all(plugin.join("target/debug")).unwrap();
+    expect(run_launcher(&plugin, &path, &[]), "elsewhere");
+
+    // KOF_ROUTE_BIN that is not there is an error, not a silent fallback.
+    let out = run_launcher(
+        &plugin,
+        &path,
+        &[("KOF_ROUTE_BIN", "/nonexistent/kof-route")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("KOF_ROUTE_BIN"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn launcher_without_binary_explains_and_records() {
+    let plugin = stub_plugin_dir("launcher-none", &[]);
+    // A `kof-route` on PATH that is the launcher itself must be skipped, not exec'd forever.
+    let self_dir = plugin.join("self");
+    fs::create_dir_all(&self_dir).unwrap();
+    symlink(launcher(), self_dir.join("kof-route")).unwrap();
+    let state = plugin.join("state");
+    let path = format!("{}:/usr/bin:/bin", self_dir.display());
+    let out = run_launcher(
+        &plugin,
+        &path,
+        &[
+            ("HELM_PLUGIN_NAME", "kof-route"),
+            ("XDG_STATE_HOME", state.to_str().unwrap()),
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    for hint in [
+        "cargo build --release",
+        "helm plugin update kof-route",
+        "cargo install --path",
+    ] {
+        assert!(
+            stderr.contains(hint),
+            "the launcher's message lacks {hint:?}: {stderr}"
+        );
+    }
+    assert!(stderr.contains(&plugin.display().to_string()), "{stderr}");
+    // Helm 4 drops that stderr: the same text is where `kof-route last-error` looks.
+    let logged = fs::read_to_string(state.join("kof-route/last-error.log")).unwrap();
+    assert_eq!(logged.trim(), stderr.trim());
+}
+
+#[test]
+fn install_hook_without_cargo_only_notifies() {
+    let plugin = scratch("hook-no-cargo");
+    let tools = plugin.join("tools");
+    fs::create_dir_all(&tools).unwrap();
+    for tool in ["dirname", "cat"] {
+        let found = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(tool))
+            .find(|p| p.exists());
+        symlink(
+            found.unwrap_or_else(|| panic!("no {tool}")),
+            tools.join(tool),
+        )
+        .unwrap();
+    }
+    let out = clean_command("/bin/sh")
+        .arg(repo().join("scripts/install-hook.sh"))
+        .env("HELM_PLUGIN_DIR", &plugin)
+        .env("PATH", &tools)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the hook must not fail without cargo: {stderr}"
+    );
+    assert!(
+        stderr.contains("cargo was not found") && stderr.contains("PATH"),
+        "{stderr}"
+    );
+    assert!(!plugin.join("bin").exists());
+}
