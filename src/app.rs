@@ -1,0 +1,184 @@
+//! Entry support: the command-line program around the pipeline.
+//!
+//! Reads flags and the config file, builds the plan, reads stdin once, calls
+//! `render` (or `check`), and writes stdout only after the whole run succeeded.
+//! Maps outcomes to exit codes: 0 success, 1 failure, 2 usage; a closed stdout
+//! (broken pipe) is not an error. Under Helm 4, which discards a plugin's
+//! stderr, failures are also recorded where `kof-route last-error` finds them.
+
+use crate::cli::{Cli, Command, RouteArgs};
+use crate::plan::{Plan, UsageError};
+use crate::{Selected, check, problems, resource, select, yaml};
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Parse the command line, run, print any error, and exit.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => fail(&err),
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Check { file }) => check_command(file.as_deref()),
+        Some(Command::LastError) => last_error(),
+        None => post_render(cli.args),
+    }
+}
+
+fn fail(err: &anyhow::Error) -> ExitCode {
+    let mut message = format!("kof-route: {err:#}");
+    let recorded = std::env::var_os("HELM_PLUGIN_NAME")
+        .and_then(|_| error_log())
+        .filter(|path| record(path, &message).is_ok());
+    if let Some(path) = recorded {
+        message.push_str(&format!(
+            "\nkof-route: this message is saved in {}; `kof-route last-error` prints it",
+            path.display()
+        ));
+    }
+    eprintln!("{message}");
+    if err.downcast_ref::<UsageError>().is_some() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Where failures are recorded: `$XDG_STATE_HOME/kof-route/last-error.log`.
+pub fn error_log() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))?;
+    Some(state.join("kof-route").join("last-error.log"))
+}
+
+fn record(path: &Path, message: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, format!("{message}\n"))
+}
+
+fn last_error() -> Result<ExitCode> {
+    let path = error_log().context("neither XDG_STATE_HOME nor HOME is set")?;
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!(
+                "kof-route has recorded no failure ({} does not exist)",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Merge the config file (from `--config` or `KOF_ROUTE_CONFIG`) under the flags.
+pub fn with_config(args: RouteArgs) -> Result<RouteArgs, UsageError> {
+    let Some(path) = args.config.clone() else {
+        return Ok(args);
+    };
+    let usage = |msg: String| UsageError(format!("--config {}: {msg}", path.display()));
+    let text = std::fs::read_to_string(&path).map_err(|e| usage(e.to_string()))?;
+    let file: RouteArgs = if text.trim().is_empty() {
+        RouteArgs::default()
+    } else {
+        yaml::parse_typed(&text).map_err(usage)?
+    };
+    Ok(args.or_file(file))
+}
+
+fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
+    let mut input = Vec::new();
+    match file {
+        Some(path) => {
+            input = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        }
+        None => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                return Err(UsageError(
+                    "reads manifests on stdin: pipe `helm template` into it, or use it as \
+                     `helm ... --post-renderer kof-route`"
+                        .into(),
+                )
+                .into());
+            }
+            stdin
+                .lock()
+                .read_to_end(&mut input)
+                .context("reading stdin")?;
+        }
+    }
+    Ok(input)
+}
+
+/// Write all of `bytes` to stdout; a reader that went away is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing stdout"),
+    }
+}
+
+fn post_render(args: RouteArgs) -> Result<ExitCode> {
+    let plan = Plan::build(&with_config(args)?)?;
+    let input = read_input(None)?;
+    let rendered = crate::render(&plan, &input)?;
+    for warning in &rendered.warnings {
+        eprintln!("kof-route: warning: {warning}");
+    }
+    write_stdout(&rendered.output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_command(file: Option<&Path>) -> Result<ExitCode> {
+    let input = read_input(file)?;
+    let (_, selected) = select(&input)?;
+    let collectors: Vec<&Selected> = selected
+        .iter()
+        .filter(|s| matches!(s.kind, resource::Kind::Collector { .. }))
+        .collect();
+    if collectors.is_empty() {
+        bail!("no OpenTelemetryCollector in the input");
+    }
+    let mut report = String::new();
+    let mut errors = 0;
+    for sel in collectors {
+        let found = problems(sel);
+        report.push_str(&format!("{}\n", sel.id));
+        if found.is_empty() {
+            report.push_str("  ok\n");
+        }
+        for p in found {
+            let word = match p.severity {
+                check::Severity::Error => {
+                    errors += 1;
+                    "error"
+                }
+                check::Severity::Warning => "warning",
+            };
+            report.push_str(&format!("  {word}: {}\n", p.message));
+        }
+    }
+    write_stdout(report.as_bytes())?;
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,299 @@
+//! Stage 4: check. Is a collector's config self-consistent?
+//!
+//! One definition of "consistent", used after patching and by `kof-route check`:
+//! every component `service` references is defined, every authenticator is a
+//! defined and enabled extension, no exporter is null, every pipeline exports
+//! somewhere, and every `${env:NAME}` has a source in `spec.env`. This module
+//! only reads; it must not edit, and must never print a value it reads.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub message: String,
+}
+
+fn error(message: String) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        message,
+    }
+}
+
+/// Env vars whose absence breaks a route: KOF's storage credentials and AWS's.
+pub fn is_credential_var(name: &str) -> bool {
+    name == "KOF_VM_USER" || name == "KOF_VM_PASSWORD" || name.starts_with("AWS_")
+}
+
+fn names(config: &Value, section: &str) -> BTreeSet<String> {
+    config
+        .get(section)
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn list(v: Option<&Value>) -> Vec<&str> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// All problems of one collector: `doc` is the resource, `config` its parsed config.
+pub fn collector(doc: &Value, config: &Value) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let extensions = names(config, "extensions");
+    let connectors = names(config, "connectors");
+    let service = config.get("service");
+    let enabled = list(service.and_then(|s| s.get("extensions")));
+    for ext in &enabled {
+        if !extensions.contains(*ext) {
+            out.push(error(format!(
+                "service.extensions: {ext:?} is not defined in extensions"
+            )));
+        }
+    }
+    pipelines(config, service, &connectors, &mut out);
+    null_exporters(config, &mut out);
+    authenticators(config, &extensions, &enabled, &mut out);
+    env_refs(doc, config, &mut out);
+    out
+}
+
+fn pipelines(
+    config: &Value,
+    service: Option<&Value>,
+    connectors: &BTreeSet<String>,
+    out: &mut Vec<Problem>,
+) {
+    let Some(pipelines) = service
+        .and_then(|s| s.get("pipelines"))
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    for (name, pipeline) in pipelines {
+        for (role, section) in [
+            ("receivers", "receivers"),
+            ("processors", "processors"),
+            ("exporters", "exporters"),
+        ] {
+            let defined = names(config, section);
+            for component in list(pipeline.get(role)) {
+                let is_connector = role != "processors" && connectors.contains(component);
+                if !defined.contains(component) && !is_connector {
+                    let also = if role == "processors" {
+                        ""
+                    } else {
+                        " or connectors"
+                    };
+                    out.push(error(format!(
+                        "service.pipelines.{name}.{role}: {component:?} is not defined in {section}{also}"
+                    )));
+                }
+            }
+        }
+        if list(pipeline.get("exporters")).is_empty() {
+            out.push(error(format!("service.pipelines.{name} has no exporter")));
+        }
+    }
+}
+
+fn null_exporters(config: &Value, out: &mut Vec<Problem>) {
+    if let Some(exporters) = config.get("exporters").and_then(Value::as_object) {
+        for (name, def) in exporters {
+            if def.is_null() {
+                out.push(error(format!("exporters.{name} is null")));
+            }
+        }
+    }
+}
+
+fn authenticators(
+    config: &Value,
+    extensions: &BTreeSet<String>,
+    enabled: &[&str],
+    out: &mut Vec<Problem>,
+) {
+    for section in ["receivers", "exporters"] {
+        let Some(components) = config.get(section).and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, def) in components {
+            let Some(auth) = def.pointer("/auth/authenticator").and_then(Value::as_str) else {
+                continue;
+            };
+            let at = format!("{section}.{name}.auth.authenticator");
+            if !extensions.contains(auth) {
+                out.push(error(format!(
+                    "{at}: {auth:?} is not defined in extensions"
+                )));
+            } else if !enabled.contains(&auth) {
+                out.push(error(format!(
+                    "{at}: {auth:?} is not listed in service.extensions"
+                )));
+            }
+        }
+    }
+}
+
+/// Names in `${env:NAME}` references (skipping `$${...}` escapes and `:-` defaults).
+pub fn env_references(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${env:") {
+        let escaped = at > 0 && rest.as_bytes()[at - 1] == b'$';
+        let after = &rest[at + 6..];
+        let end = after.find('}').unwrap_or(after.len());
+        let inner = &after[..end];
+        if !escaped && !inner.contains(":-") && !inner.is_empty() {
+            found.push(inner);
+        }
+        rest = after;
+    }
+    found
+}
+
+fn strings<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+fn env_refs(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
+    let spec = doc.get("spec");
+    let provided: BTreeSet<&str> = list_of_names(spec.and_then(|s| s.get("env")));
+    let env_from = spec
+        .and_then(|s| s.get("envFrom"))
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    let mut texts = Vec::new();
+    strings(config, &mut texts);
+    let mut seen = BTreeSet::new();
+    for name in texts.into_iter().flat_map(env_references) {
+        if provided.contains(name) || !seen.insert(name) {
+            continue;
+        }
+        let severity = if is_credential_var(name) && !env_from {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let may = if env_from {
+            "spec.envFrom"
+        } else {
+            "the operator"
+        };
+        let message = match severity {
+            Severity::Error => format!("${{env:{name}}} has no source in spec.env"),
+            Severity::Warning => {
+                format!("${{env:{name}}} has no source in spec.env ({may} may provide it)")
+            }
+        };
+        out.push(Problem { severity, message });
+    }
+}
+
+fn list_of_names(env: Option<&Value>) -> BTreeSet<&str> {
+    env.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|e| e.get("name")?.as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn problems(config: Value, env: Value) -> Vec<(Severity, String)> {
+        let doc = json!({"spec": {"env": env}});
+        collector(&doc, &config)
+            .into_iter()
+            .map(|p| (p.severity, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_consistent_config_has_no_problem() {
+        let config = json!({
+            "receivers": {"otlp": {}}, "connectors": {"routing/logs": {}},
+            "exporters": {"otlphttp/logs": {"auth": {"authenticator": "basicauth/logs"}, "endpoint": "${env:KOF_VM_USER}"}},
+            "extensions": {"basicauth/logs": {}},
+            "service": {"extensions": ["basicauth/logs"], "pipelines": {
+                "logs": {"receivers": ["otlp"], "exporters": ["routing/logs"]},
+                "logs/default": {"receivers": ["routing/logs"], "exporters": ["otlphttp/logs"]}}}});
+        assert_eq!(problems(config, json!([{"name": "KOF_VM_USER"}])), []);
+    }
+
+    #[test]
+    fn finds_each_kind_of_problem() {
+        use Severity::*;
+        let cases = [
+            (
+                json!({"service": {"extensions": ["x"]}}),
+                Error,
+                "service.extensions: \"x\" is not defined in extensions",
+            ),
+            (
+                json!({"service": {"pipelines": {"m": {"processors": ["p"], "exporters": ["e"]}}}}),
+                Error,
+                "service.pipelines.m.processors: \"p\" is not defined in processors",
+            ),
+            (
+                json!({"service": {"pipelines": {"m": {"receivers": ["r"], "exporters": []}}}}),
+                Error,
+                "service.pipelines.m has no exporter",
+            ),
+            (
+                json!({"exporters": {"prometheusremotewrite": null}}),
+                Error,
+                "exporters.prometheusremotewrite is null",
+            ),
+            (
+                json!({"exporters": {"e": {"auth": {"authenticator": "a"}}}}),
+                Error,
+                "exporters.e.auth.authenticator: \"a\" is not defined in extensions",
+            ),
+            (
+                json!({"extensions": {"a": {}}, "exporters": {"e": {"auth": {"authenticator": "a"}}}}),
+                Error,
+                "exporters.e.auth.authenticator: \"a\" is not listed in service.extensions",
+            ),
+            (
+                json!({"x": "${env:AWS_SECRET_ACCESS_KEY}"}),
+                Error,
+                "${env:AWS_SECRET_ACCESS_KEY} has no source in spec.env",
+            ),
+            (
+                json!({"x": "${env:MY_POD_IP}:4317"}),
+                Warning,
+                "${env:MY_POD_IP} has no source in spec.env (the operator may provide it)",
+            ),
+        ];
+        for (config, severity, message) in cases {
+            let got = problems(config.clone(), json!([]));
+            assert!(
+                got.contains(&(severity, message.to_string())),
+                "{config}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_env_references() {
+        assert_eq!(env_references("${env:A}:${env:B}"), ["A", "B"]);
+        assert_eq!(env_references("$${env:A} ${env:B:-x} ${env:C"), ["C"]);
+        assert!(env_references("$$1:$$2").is_empty());
+    }
+}

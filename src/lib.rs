@@ -1,0 +1,168 @@
+//! kof-route: a Helm post-renderer that routes a kof-collectors release's data.
+//!
+//! The whole pipeline as one function over bytes, so tests, benchmarks and the
+//! fuzzer call it without a process:
+//!
+//! ```text
+//! stdin ─► stream::split ─► resource (select) ─► collector / opencost (edit) ─► check ─► stream::rewrite ─► stdout
+//! ```
+//!
+//! Nothing is written unless the whole stream succeeds: `render` returns the
+//! complete output or an error, never a part.
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod collector;
+pub mod edit;
+pub mod opencost;
+pub mod plan;
+pub mod resource;
+pub mod routes;
+pub mod stream;
+pub mod yaml;
+
+use anyhow::{Result, anyhow, bail};
+use check::{Problem, Severity};
+use edit::Change;
+use plan::Plan;
+use resource::{DocId, Kind};
+use serde_json::Value;
+use stream::{Doc, Stream};
+
+/// The result of a successful run.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// The whole output stream.
+    pub output: Vec<u8>,
+    /// Problems that do not stop the release, one line each.
+    pub warnings: Vec<String>,
+    /// What was changed, per document.
+    pub changes: Vec<(DocId, Change)>,
+}
+
+/// One selected resource of the stream, parsed.
+pub struct Selected {
+    pub index: usize,
+    pub id: DocId,
+    pub kind: Kind,
+    pub value: Value,
+}
+
+/// Refuse bytes no YAML reader accepts, naming the document and line.
+fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
+    let bad = match std::str::from_utf8(body) {
+        Err(e) => Some((e.valid_up_to(), "is not valid UTF-8")),
+        Ok(_) => memchr::memchr(0, body).map(|at| (at, "contains a NUL byte")),
+    };
+    let Some((at, what)) = bad else {
+        return Ok(());
+    };
+    let idx = stream.docs.partition_point(|d| d.offset <= at) - 1;
+    let doc = &stream.docs[idx];
+    let line = doc.line + memchr::memchr_iter(b'\n', &doc.raw[..at - doc.offset]).count();
+    bail!(
+        "{}: input {what} at line {line}",
+        DocId::guess(idx + 1, doc)
+    )
+}
+
+/// Split `input` and parse the documents that may be collectors or OpenCost.
+/// Returns the stream and the selected resources, in stream order.
+pub fn select(input: &[u8]) -> Result<(Stream<'_>, Vec<Selected>)> {
+    let stream = stream::split(input);
+    let body = &input[stream.bom.len()..];
+    check_bytes(&stream, body)?;
+    let mut selected = Vec::new();
+    for idx in stream::candidates(&stream, body, &resource::NEEDLES) {
+        let doc: &Doc<'_> = &stream.docs[idx];
+        let value = resource::parse(idx + 1, doc)?;
+        if let Some(kind) = resource::classify(&value) {
+            let id = DocId::of(idx + 1, doc.line, &value);
+            selected.push(Selected {
+                index: idx,
+                id,
+                kind,
+                value,
+            });
+        }
+    }
+    Ok((stream, selected))
+}
+
+/// Problems of a selected collector; a config that cannot be read is one error.
+pub fn problems(sel: &Selected) -> Vec<Problem> {
+    match collector::config_of(&sel.value) {
+        Ok(config) => check::collector(&sel.value, &config),
+        Err(e) => vec![Problem {
+            severity: Severity::Error,
+            message: e.to_string(),
+        }],
+    }
+}
+
+/// Run the plan over a whole manifest stream.
+pub fn render(plan: &Plan, input: &[u8]) -> Result<Rendered> {
+    let route = routes::spec(plan);
+    let (stream, selected) = select(input)?;
+    let mut out = Rendered::default();
+    let mut errors = Vec::new();
+    let mut replaced: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut collectors = 0;
+    for mut sel in selected {
+        let changes = match sel.kind {
+            Kind::Collector { .. } => {
+                collectors += 1;
+                let before = problems(&sel);
+                let changes = collector::patch(&mut sel.value, &route)
+                    .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
+                for p in problems(&sel) {
+                    let known = before.contains(&p);
+                    match p.severity {
+                        Severity::Error if !known => {
+                            errors.push(format!("{}: {}", sel.id, p.message))
+                        }
+                        _ => out.warnings.push(format!(
+                            "{}: {}{}",
+                            sel.id,
+                            p.message,
+                            if known && p.severity == Severity::Error {
+                                " (already in the input)"
+                            } else {
+                                ""
+                            }
+                        )),
+                    }
+                }
+                changes
+            }
+            Kind::OpenCost => match &route.opencost {
+                Some(spec) => opencost::patch(&mut sel.value, spec)
+                    .map_err(|e| anyhow!("{}: {e:#}", sel.id))?,
+                None => Vec::new(),
+            },
+        };
+        if !changes.is_empty() {
+            let doc = &stream.docs[sel.index];
+            replaced.push((sel.index, stream::rewrite(doc, &yaml::emit(&sel.value))));
+            out.changes
+                .extend(changes.into_iter().map(|c| (sel.id.clone(), c)));
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "the {} route leaves collectors inconsistent:\n  {}",
+            plan::route_name(plan.route),
+            errors.join("\n  ")
+        );
+    }
+    if collectors == 0 && !plan.allow_missing {
+        bail!(
+            "no OpenTelemetryCollector in the input ({} documents); is this the kof-collectors release? \
+             Pass --allow-missing to accept it",
+            stream.docs.len()
+        );
+    }
+    out.output = stream::join(&stream, &replaced, input.len());
+    Ok(out)
+}

@@ -1,0 +1,199 @@
+//! Stage 2: select. Parse a candidate document and recognise what it is.
+//!
+//! Resources are recognised by kind and labels, never by the release's names:
+//! an `OpenTelemetryCollector` (`v1beta1` with a config mapping, `v1alpha1`
+//! with a config string) or the OpenCost `Deployment`. This module reads; it
+//! must not edit a resource.
+
+use crate::stream::Doc;
+use crate::yaml;
+use anyhow::{Result, anyhow};
+use serde_json::Value;
+use std::fmt;
+
+/// Substrings one of which every selectable document contains: the cheap scan.
+pub const NEEDLES: [&[u8]; 2] = [b"OpenTelemetryCollector", b"opencost"];
+
+/// What a selected document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `spec.config` is a mapping (v1beta1) or a YAML string (v1alpha1).
+    Collector {
+        config_is_string: bool,
+    },
+    OpenCost,
+}
+
+/// How messages name a document: `doc #12 apps/v1 Deployment kof/opencost (line 3316)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocId {
+    pub index: usize,
+    pub line: usize,
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+}
+
+impl fmt::Display for DocId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "doc #{}", self.index)?;
+        for part in [&self.api_version, &self.kind].into_iter().flatten() {
+            write!(f, " {part}")?;
+        }
+        match (&self.namespace, &self.name) {
+            (Some(ns), Some(n)) => write!(f, " {ns}/{n}")?,
+            (None, Some(n)) => write!(f, " {n}")?,
+            _ => {}
+        }
+        write!(f, " (line {})", self.line)
+    }
+}
+
+fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+impl DocId {
+    /// Identity of a parsed document (`index` is 1-based).
+    pub fn of(index: usize, line: usize, v: &Value) -> DocId {
+        let s = |path: &[&str]| str_at(v, path).map(str::to_string);
+        DocId {
+            index,
+            line,
+            api_version: s(&["apiVersion"]),
+            kind: s(&["kind"]),
+            name: s(&["metadata", "name"]),
+            namespace: s(&["metadata", "namespace"]),
+        }
+    }
+
+    /// Best-effort identity of a document that could not be parsed, from its
+    /// top-level `kind:` and first `name:` lines.
+    pub fn guess(index: usize, doc: &Doc<'_>) -> DocId {
+        let text = String::from_utf8_lossy(doc.raw);
+        let field = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+                .filter(|v| !v.is_empty() && v.len() < 254)
+        };
+        DocId {
+            index,
+            line: doc.line,
+            api_version: field("apiVersion:"),
+            kind: field("kind:"),
+            name: field("  name:"),
+            namespace: field("  namespace:"),
+        }
+    }
+}
+
+/// Parse a document's bytes; a syntax error names the line in the whole stream.
+pub fn parse(index: usize, doc: &Doc<'_>) -> Result<Value> {
+    let text = std::str::from_utf8(doc.raw)
+        .map_err(|e| anyhow!("{}: not valid UTF-8 ({e})", DocId::guess(index, doc)))?;
+    yaml::parse(text).map_err(|e| {
+        anyhow!(
+            "{}: invalid YAML at line {}: {}",
+            DocId::guess(index, doc),
+            doc.line + e.line - 1,
+            e.message
+        )
+    })
+}
+
+/// Recognise a parsed document.
+pub fn classify(v: &Value) -> Option<Kind> {
+    let api = str_at(v, &["apiVersion"]).unwrap_or_default();
+    match str_at(v, &["kind"])? {
+        "OpenTelemetryCollector" if api.starts_with("opentelemetry.io/") => {
+            let config_is_string = v
+                .get("spec")
+                .and_then(|s| s.get("config"))
+                .is_some_and(Value::is_string);
+            Some(Kind::Collector { config_is_string })
+        }
+        "Deployment"
+            if str_at(v, &["metadata", "labels", "app.kubernetes.io/name"]) == Some("opencost") =>
+        {
+            Some(Kind::OpenCost)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> Option<Kind> {
+        classify(&yaml::parse(text).unwrap())
+    }
+
+    #[test]
+    fn recognises_by_kind_and_labels_not_names() {
+        let cases = [
+            (
+                "apiVersion: opentelemetry.io/v1beta1\nkind: OpenTelemetryCollector\nmetadata: {name: x}\nspec: {config: {}}",
+                Some(Kind::Collector {
+                    config_is_string: false,
+                }),
+            ),
+            (
+                "apiVersion: opentelemetry.io/v1alpha1\nkind: OpenTelemetryCollector\nspec: {config: 'receivers: {}'}",
+                Some(Kind::Collector {
+                    config_is_string: true,
+                }),
+            ),
+            (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: anything, labels: {app.kubernetes.io/name: opencost}}",
+                Some(Kind::OpenCost),
+            ),
+            (
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {labels: {app.kubernetes.io/name: opencost}}",
+                None,
+            ),
+            (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: opencost}",
+                None,
+            ),
+            (
+                "apiVersion: v1\nkind: ConfigMap\ndata: {x: 'kind: OpenTelemetryCollector'}",
+                None,
+            ),
+            ("- a\n- b", None),
+            ("just a scalar", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kind(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn names_documents_for_messages() {
+        let v = yaml::parse(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: oc, namespace: kof}",
+        )
+        .unwrap();
+        assert_eq!(
+            DocId::of(3, 40, &v).to_string(),
+            "doc #3 apps/v1 Deployment kof/oc (line 40)"
+        );
+        let raw = b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"cm\"\n  x: [\n";
+        let doc = Doc {
+            raw,
+            offset: 0,
+            line: 7,
+        };
+        assert_eq!(
+            DocId::guess(2, &doc).to_string(),
+            "doc #2 v1 ConfigMap cm (line 7)"
+        );
+        let err = parse(2, &doc).unwrap_err().to_string();
+        assert!(
+            err.starts_with("doc #2 v1 ConfigMap cm (line 7): invalid YAML at line 1"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! Read/write support: the only module that knows the YAML crate.
+//!
+//! Parsing follows what Kubernetes does with a manifest (sigs.k8s.io/yaml, YAML
+//! 1.1 flavoured): legacy octal numbers, last duplicate key wins, merge keys
+//! expanded, no document budget. Emission quotes every string a YAML 1.1 reader
+//! would take for a boolean, number or null, and never folds long lines. Errors
+//! carry a line and column but never a snippet of the input, which could hold
+//! a secret.
+
+use serde_json::Value;
+use std::fmt;
+
+/// A YAML syntax error at a 1-based line and column of the parsed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+fn options() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    o.legacy_octal_numbers = true;
+    o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    o.budget = None;
+    o.with_snippet = false;
+    o
+}
+
+/// Parse one YAML document into a JSON value tree (mapping order kept).
+pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+        let message = e.to_string();
+        // The crate appends "at line L, column C"; we report the line ourselves.
+        let message = match message.rfind(" at line ") {
+            Some(cut) => message[..cut].to_string(),
+            None => message,
+        };
+        SyntaxError {
+            line,
+            column,
+            message,
+        }
+    })
+}
+
+/// Parse a typed value (the config file) with the same reader settings.
+pub fn parse_typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| e.to_string())
+}
+
+/// Emit a value as a block-style YAML document, ending in a newline.
+pub fn emit(value: &Value) -> String {
+    let mut o = serde_saphyr::SerializerOptions::default();
+    o.min_fold_chars = usize::MAX;
+    o.folded_wrap_chars = usize::MAX;
+    // A JSON value tree always serialises; the crate has no failure mode for it.
+    let mut out = serde_saphyr::to_string_with_options(value, o)
+        .unwrap_or_else(|e| unreachable!("serialising a JSON value tree failed: {e}"));
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_like_kubernetes() {
+        let cases = [
+            ("a: 0700", json!({"a": 448})),
+            ("a: on", json!({"a": true})),
+            ("a: '0700'", json!({"a": "0700"})),
+            ("a: 1\na: 2", json!({"a": 2})),
+            (
+                "x: &x {p: 1}\ny: {<<: *x, q: 2}",
+                json!({"x": {"p": 1}, "y": {"q": 2, "p": 1}}),
+            ),
+            ("a: ~", json!({"a": null})),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text).unwrap(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn quotes_strings_a_yaml11_reader_would_retype() {
+        for s in [
+            "on", "yes", "y", "N", "Off", "0700", "1e3", "1_000", "~", "null", "true", "12",
+        ] {
+            let out = emit(&json!({ "k": s }));
+            assert_eq!(parse(&out).unwrap(), json!({ "k": s }), "{out}");
+            assert!(
+                out.contains('"') || out.contains('\''),
+                "{s} left plain: {out}"
+            );
+        }
+    }
+
+    #[test]
+    fn never_folds_long_lines() {
+        let long = "x".repeat(300);
+        assert_eq!(emit(&json!({ "k": long })), format!("k: {long}\n"));
+    }
+
+    #[test]
+    fn reports_the_line_without_echoing_input() {
+        let err = parse("a: 1\nb:\n  c: [1, 2\n  d: hunter2\n").unwrap_err();
+        assert_eq!(err.line, 4);
+        assert!(!err.message.contains("hunter2"), "{err}");
+    }
+}
