@@ -1,0 +1,290 @@
+//! Golden CLI cases over the real kof-collectors renders and their variants.
+//!
+//! Each case runs the built `kof-route` binary and compares its whole stdout,
+//! and its stderr with the exit code, against `fixtures/golden/<case>.out` and
+//! `<case>.err`. To re-bless after an intended change:
+//!
+//!     KOF_ROUTE_BLESS=1 cargo test --test golden
+//!
+//! and review the diff of `fixtures/golden/` like any other change. Every
+//! successful case is also checked for the stream invariants: same number of
+//! documents, untouched documents byte-identical, and a second run changes nothing.
+
+use kof_route::stream;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const HELM3: &str = "fixtures/kof-1.11/helm3/kof-collectors.yaml";
+const HELM4: &str = "fixtures/kof-1.11/helm4/kof-collectors.yaml";
+const REGIONAL: &[&str] = &[
+    "--route=regional",
+    "--regional-domain=example.com",
+    "--regional-cluster=regional-1",
+];
+const ISTIO: &[&str] = &[
+    "--route",
+    "regional-istio",
+    "--regional-cluster",
+    "regional-1",
+];
+const CLOUDWATCH: &[&str] = &["--route=cloudwatch", "--aws-region=us-east-2"];
+const MOTHERSHIP: &[&str] = &["--route=mothership"];
+
+struct Case {
+    name: &'static str,
+    input: &'static str,
+    args: &'static [&'static str],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "helm3-mothership",
+        input: HELM3,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "helm3-regional",
+        input: HELM3,
+        args: REGIONAL,
+    },
+    Case {
+        name: "helm3-regional-istio",
+        input: HELM3,
+        args: ISTIO,
+    },
+    Case {
+        name: "helm3-cloudwatch",
+        input: HELM3,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "helm4-mothership",
+        input: HELM4,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "helm4-regional",
+        input: HELM4,
+        args: REGIONAL,
+    },
+    Case {
+        name: "helm4-regional-istio",
+        input: HELM4,
+        args: ISTIO,
+    },
+    Case {
+        name: "helm4-cloudwatch",
+        input: HELM4,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "other-release-regional",
+        input: "fixtures/variants/other-release.yaml",
+        args: REGIONAL,
+    },
+    Case {
+        name: "v1alpha1-regional",
+        input: "fixtures/variants/v1alpha1.yaml",
+        args: REGIONAL,
+    },
+    Case {
+        name: "v1alpha1-cloudwatch",
+        input: "fixtures/variants/v1alpha1.yaml",
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "preset-regional",
+        input: "fixtures/variants/preset.yaml",
+        args: REGIONAL,
+    },
+    Case {
+        name: "yaml11-names-mothership",
+        input: HELM4,
+        args: &[
+            "--route=mothership",
+            "--cluster-name=on",
+            "--cluster-namespace=yes",
+        ],
+    },
+    Case {
+        name: "yaml11-names-regional",
+        input: HELM3,
+        args: &[
+            "--route=regional",
+            "--regional-domain=example.com",
+            "--creds-secret=0700",
+            "--cluster-name=0700",
+        ],
+    },
+    Case {
+        name: "custom-cloudwatch",
+        input: HELM4,
+        args: &[
+            "--route=cloudwatch",
+            "--aws-region=eu-central-1",
+            "--log-group=mgmt/kof",
+            "--log-stream=y",
+            "--aws-secret=aws-creds",
+            "--cluster-name=mgmt-1",
+        ],
+    },
+    Case {
+        name: "error-no-collector",
+        input: "fixtures/variants/no-collector.yaml",
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "no-collector-allowed",
+        input: "fixtures/variants/no-collector.yaml",
+        args: &["--route=mothership", "--allow-missing"],
+    },
+    Case {
+        name: "error-bad-domain",
+        input: HELM3,
+        args: &[
+            "--route=regional",
+            "--regional-domain=bad domain",
+            "--regional-cluster=r",
+        ],
+    },
+    Case {
+        name: "error-regional-without-secret",
+        input: HELM3,
+        args: &["--route=regional", "--regional-domain=example.com"],
+    },
+    Case {
+        name: "error-broken-collector",
+        input: "fixtures/variants/broken-collector.yaml",
+        args: REGIONAL,
+    },
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Run kof-route with `args` and `input` on stdin; (stdout, stderr, exit code).
+fn run(args: &[&str], input: &[u8]) -> (Vec<u8>, String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kof-route"))
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kof-route");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait for kof-route");
+    writer.join().unwrap();
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn compare(path: &Path, got: &[u8], failures: &mut Vec<String>) {
+    if std::env::var_os("KOF_ROUTE_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read(path).unwrap_or_default();
+    if want != got {
+        let line = want
+            .split(|&b| b == b'\n')
+            .zip(got.split(|&b| b == b'\n'))
+            .position(|(a, b)| a != b)
+            .map_or_else(|| "the end".to_string(), |i| format!("line {}", i + 1));
+        failures.push(format!(
+            "{} differs from the output, first at {line} (re-bless with KOF_ROUTE_BLESS=1 and review the diff)",
+            path.display()
+        ));
+    }
+}
+
+/// Same document count; every document without a candidate needle is byte-identical.
+fn check_invariants(case: &Case, input: &[u8], output: &[u8], failures: &mut Vec<String>) {
+    let (a, b) = (stream::split(input), stream::split(output));
+    if a.docs.len() != b.docs.len() {
+        failures.push(format!(
+            "{}: {} documents in, {} out",
+            case.name,
+            a.docs.len(),
+            b.docs.len()
+        ));
+        return;
+    }
+    for (i, (x, y)) in a.docs.iter().zip(&b.docs).enumerate() {
+        let candidate = [&b"OpenTelemetryCollector"[..], b"opencost"]
+            .iter()
+            .any(|n| x.raw.windows(n.len()).any(|w| w == *n));
+        if !candidate && x.raw != y.raw {
+            failures.push(format!("{}: untouched doc #{} changed", case.name, i + 1));
+        }
+        if x.parts().header != y.parts().header {
+            failures.push(format!(
+                "{}: doc #{} lost its header comments",
+                case.name,
+                i + 1
+            ));
+        }
+    }
+    let (again, _, code) = run(case.args, output);
+    if code != 0 || again != output {
+        failures.push(format!(
+            "{}: a second run changed the output (exit {code})",
+            case.name
+        ));
+    }
+}
+
+#[test]
+fn golden_cases() {
+    let dir = root().join("fixtures/golden");
+    let mut failures = Vec::new();
+    for case in CASES {
+        let input = std::fs::read(root().join(case.input)).expect(case.input);
+        let (stdout, stderr, code) = run(case.args, &input);
+        if code != 0 && !stdout.is_empty() {
+            failures.push(format!(
+                "{}: exit {code} but wrote {} bytes to stdout",
+                case.name,
+                stdout.len()
+            ));
+        }
+        compare(
+            &dir.join(format!("{}.out", case.name)),
+            &stdout,
+            &mut failures,
+        );
+        let err = format!("{stderr}exit: {code}\n");
+        compare(
+            &dir.join(format!("{}.err", case.name)),
+            err.as_bytes(),
+            &mut failures,
+        );
+        if code == 0 && !case.name.starts_with("error-") {
+            check_invariants(case, &input, &stdout, &mut failures);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_golden_file_belongs_to_a_case() {
+    let dir = root().join("fixtures/golden");
+    for entry in std::fs::read_dir(&dir).expect("fixtures/golden exists") {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let stem = name.trim_end_matches(".out").trim_end_matches(".err");
+        assert!(
+            CASES.iter().any(|c| c.name == stem),
+            "stale golden file {name}"
+        );
+    }
+}
