@@ -6,11 +6,11 @@
 //! (broken pipe) is not an error. Under Helm 4, which discards a plugin's
 //! stderr, failures are also recorded where `kof-route last-error` finds them.
 
-use crate::cli::{Cli, Command, RouteArgs};
+use crate::cli::{Cli, Color, Command, RouteArgs, Shell};
 use crate::plan::{Plan, UsageError};
 use crate::{Selected, check, problems, resource, select, yaml};
 use anyhow::{Context, Result, bail};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +29,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Check { file }) => check_command(file.as_deref()),
         Some(Command::LastError) => last_error(),
+        Some(Command::Diff {
+            file,
+            args,
+            color,
+            exit_code,
+        }) => diff_command(file.as_deref(), *args, color, exit_code),
+        Some(Command::Routes) => routes_command(),
+        Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Man) => man_page(),
         None => post_render(cli.args),
     }
 }
@@ -135,14 +144,74 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
     }
 }
 
-fn post_render(args: RouteArgs) -> Result<ExitCode> {
-    let plan = Plan::build(&with_config(args)?)?;
-    let input = read_input(None)?;
+/// Validate the settings, read the input once, and run the route over it.
+fn routed(args: RouteArgs, file: Option<&Path>) -> Result<crate::Rendered> {
+    let args = with_config(args)?;
+    let plan = Plan::build(&args)?;
+    let input = read_input(file)?;
     let rendered = crate::render(&plan, &input)?;
     for warning in &rendered.warnings {
         eprintln!("kof-route: warning: {warning}");
     }
+    if args.explain {
+        eprint!("{}", crate::report::explain(&rendered));
+    }
+    Ok(rendered)
+}
+
+fn post_render(args: RouteArgs) -> Result<ExitCode> {
+    let rendered = routed(args, None)?;
     write_stdout(&rendered.output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff_command(
+    file: Option<&Path>,
+    args: RouteArgs,
+    color: Color,
+    exit_code: bool,
+) -> Result<ExitCode> {
+    let rendered = routed(args, file)?;
+    let color = match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    write_stdout(crate::report::diff(&rendered, color).as_bytes())?;
+    Ok(if exit_code && !rendered.patched.is_empty() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn routes_command() -> Result<ExitCode> {
+    let mut out = String::new();
+    for (name, needs, changes) in crate::routes::ROUTE_INFO {
+        out.push_str(&format!(
+            "{name}\n  needs:   {needs}\n  changes: {changes}\n"
+        ));
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn completions(shell: Shell) -> Result<ExitCode> {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "kof-route", &mut buf);
+    write_stdout(&buf)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man_page() -> Result<ExitCode> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    write_stdout(&buf)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -31,10 +31,81 @@ pub enum Command {
         /// Manifest stream to check (default: stdin).
         file: Option<PathBuf>,
     },
+    /// Show what the route would change: a unified diff of the patched documents.
+    ///
+    /// With --exit-code, exits 0 when nothing would change and 3 when something would.
+    Diff {
+        /// Manifest stream to read (default: stdin).
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        args: Box<RouteArgs>,
+        /// Colour the diff
+        #[arg(long, value_enum, default_value_t = Color::Auto, env = "KOF_ROUTE_COLOR")]
+        color: Color,
+        /// Exit 3 when the route would change something, 0 when not
+        #[arg(long)]
+        exit_code: bool,
+    },
+    /// List the routes, what each needs and what it changes.
+    Routes,
+    /// Print a shell completion script.
+    Completions {
+        /// Shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff), generated from these same definitions.
+    Man,
     /// Print the last failure recorded while running as a Helm plugin.
     ///
     /// Helm 4 discards a post-renderer's messages; kof-route keeps the last one.
     LastError,
+}
+
+/// When to colour output.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Shells kof-route writes completions for.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// Which KOF release's endpoint layout the regional cluster serves.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// KOF 1.x: everything behind vmauth (`/vm`, `/vli`, `/vlai`, `/vti`).
+    #[default]
+    #[value(name = "1")]
+    V1,
+    /// KOF 0.3: VictoriaLogs at `/vls`, traces to Jaeger, in-mesh vminsert/vmselect.
+    #[value(name = "0.3")]
+    V03,
+}
+
+impl<'de> Deserialize<'de> for Layout {
+    /// Accepts `0.3` whether the YAML file wrote it as a number or a string.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let text = match &v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match text.as_str() {
+            "1" | "1.0" => Ok(Layout::V1),
+            "0.3" => Ok(Layout::V03),
+            _ => Err(serde::de::Error::custom(format!(
+                "kof-layout: {text:?} is not a known layout (1 or 0.3)"
+            ))),
+        }
+    }
 }
 
 /// Where the management cluster's data goes.
@@ -49,6 +120,8 @@ pub enum RouteName {
     RegionalIstio,
     /// Send logs to AWS CloudWatch Logs; metrics and traces go to debug only.
     Cloudwatch,
+    /// Send data to exporters declared in --exporter-file.
+    ThirdParty,
 }
 
 /// The route's settings: every field is a flag, an environment variable and a
@@ -90,10 +163,49 @@ pub struct RouteArgs {
     /// Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY [default: cloudwatch-credentials]
     #[arg(long, env = "KOF_ROUTE_AWS_SECRET", value_name = "NAME")]
     pub aws_secret: Option<String>,
+    /// Third-party route: YAML file declaring exporters per signal and their secret refs
+    #[arg(long, env = "KOF_ROUTE_EXPORTER_FILE", value_name = "FILE")]
+    pub exporter_file: Option<PathBuf>,
+    /// Endpoint layout of the regional cluster's KOF release [default: 1]
+    #[arg(long, env = "KOF_ROUTE_KOF_LAYOUT", value_enum, value_name = "VERSION")]
+    pub kof_layout: Option<Layout>,
+    /// Regional routes: URL that replaces the computed metrics write endpoint
+    #[arg(long, env = "KOF_ROUTE_WRITE_METRICS_ENDPOINT", value_name = "URL")]
+    pub write_metrics_endpoint: Option<String>,
+    /// Regional routes: URL that replaces the computed logs write endpoint
+    #[arg(long, env = "KOF_ROUTE_WRITE_LOGS_ENDPOINT", value_name = "URL")]
+    pub write_logs_endpoint: Option<String>,
+    /// Regional routes: URL that replaces the computed audit-logs write endpoint
+    #[arg(long, env = "KOF_ROUTE_WRITE_AUDIT_LOGS_ENDPOINT", value_name = "URL")]
+    pub write_audit_logs_endpoint: Option<String>,
+    /// Regional routes: URL that replaces the computed traces write endpoint
+    #[arg(long, env = "KOF_ROUTE_WRITE_TRACES_ENDPOINT", value_name = "URL")]
+    pub write_traces_endpoint: Option<String>,
+    /// Regional routes: URL that replaces the computed metrics read endpoint (OpenCost)
+    #[arg(long, env = "KOF_ROUTE_READ_METRICS_ENDPOINT", value_name = "URL")]
+    pub read_metrics_endpoint: Option<String>,
+    /// Regional routes: no basic auth (in-mesh setups); no creds secret is used
+    #[arg(long, env = "KOF_ROUTE_NO_BASIC_AUTH")]
+    #[serde(default)]
+    pub no_basic_auth: bool,
+    /// Regional routes: do not verify the regional cluster's TLS certificate
+    #[arg(long, env = "KOF_ROUTE_INSECURE_SKIP_VERIFY")]
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    /// Regional routes: Secret holding the CA certificate of the regional endpoints
+    #[arg(long, env = "KOF_ROUTE_CA_SECRET", value_name = "NAME")]
+    pub ca_secret: Option<String>,
+    /// Key of the CA certificate in --ca-secret [default: ca.crt]
+    #[arg(long, env = "KOF_ROUTE_CA_KEY", value_name = "KEY")]
+    pub ca_key: Option<String>,
     /// Accept a stream with no OpenTelemetryCollector
     #[arg(long, env = "KOF_ROUTE_ALLOW_MISSING")]
     #[serde(default)]
     pub allow_missing: bool,
+    /// Print a summary of every edit to stderr (secret names, never values)
+    #[arg(long, env = "KOF_ROUTE_EXPLAIN")]
+    #[serde(skip)]
+    pub explain: bool,
     /// YAML file with these settings, keyed by flag name (e.g. `regional-domain:`)
     #[arg(long, env = "KOF_ROUTE_CONFIG", value_name = "FILE")]
     #[serde(skip)]
@@ -115,7 +227,21 @@ impl RouteArgs {
             log_group: self.log_group.or(file.log_group),
             log_stream: self.log_stream.or(file.log_stream),
             aws_secret: self.aws_secret.or(file.aws_secret),
+            exporter_file: self.exporter_file.or(file.exporter_file),
+            kof_layout: self.kof_layout.or(file.kof_layout),
+            write_metrics_endpoint: self.write_metrics_endpoint.or(file.write_metrics_endpoint),
+            write_logs_endpoint: self.write_logs_endpoint.or(file.write_logs_endpoint),
+            write_audit_logs_endpoint: self
+                .write_audit_logs_endpoint
+                .or(file.write_audit_logs_endpoint),
+            write_traces_endpoint: self.write_traces_endpoint.or(file.write_traces_endpoint),
+            read_metrics_endpoint: self.read_metrics_endpoint.or(file.read_metrics_endpoint),
+            no_basic_auth: self.no_basic_auth || file.no_basic_auth,
+            insecure_skip_verify: self.insecure_skip_verify || file.insecure_skip_verify,
+            ca_secret: self.ca_secret.or(file.ca_secret),
+            ca_key: self.ca_key.or(file.ca_key),
             allow_missing: self.allow_missing || file.allow_missing,
+            explain: self.explain,
             config: self.config,
         }
     }

@@ -66,6 +66,14 @@ pub fn patch(doc: &mut Value, route: &RouteSpec) -> Result<Vec<Change>> {
         ed.upsert_by(&["spec", "env"], "name", env.entry())
             .context("spec.env")?;
     }
+    for volume in &route.volumes {
+        ed.upsert_by(&["spec", "volumes"], "name", volume.clone())
+            .context("spec.volumes")?;
+    }
+    for mount in &route.volume_mounts {
+        ed.upsert_by(&["spec", "volumeMounts"], "name", mount.clone())
+            .context("spec.volumeMounts")?;
+    }
     changes.append(&mut ed.changes);
     Ok(changes)
 }
@@ -86,12 +94,17 @@ fn patch_config(ed: &mut Editor<'_>, route: &RouteSpec) -> Result<()> {
         }
     }
     for r in &route.repoint {
-        if ed.get(&["exporters", r.exporter]).is_some() {
-            ed.set(&["exporters", r.exporter, r.endpoint_key], json!(r.url))?;
-            ed.set(
-                &["exporters", r.exporter, "auth", "authenticator"],
-                json!(r.authenticator),
-            )?;
+        if ed.get(&["exporters", &r.exporter]).is_some() {
+            ed.set(&["exporters", &r.exporter, &r.endpoint_key], json!(r.url))?;
+            if let Some(auth) = &r.authenticator {
+                ed.set(
+                    &["exporters", &r.exporter, "auth", "authenticator"],
+                    json!(auth),
+                )?;
+            }
+            if !r.tls.is_empty() {
+                ed.merge(&["exporters", &r.exporter, "tls"], &r.tls)?;
+            }
         }
     }
     for (name, def) in &route.extensions {
@@ -125,7 +138,7 @@ fn rewire(ed: &mut Editor<'_>, route: &RouteSpec) -> Result<()> {
         let Some(Value::Array(exporters)) = pipeline.get("exporters") else {
             continue;
         };
-        let removed = |e: &Value| route.remove_exporters.iter().any(|r| e == r);
+        let removed = |e: &Value| route.remove_exporters.iter().any(|r| e == r.as_str());
         if !exporters.iter().any(removed) {
             continue;
         }
@@ -133,7 +146,7 @@ fn rewire(ed: &mut Editor<'_>, route: &RouteSpec) -> Result<()> {
         let lead: Vec<Value> = route
             .rewire
             .iter()
-            .find(|(s, _)| *s == signal)
+            .find(|(s, _)| s == signal)
             .map(|(_, l)| l.iter().map(|e| json!(e)).collect())
             .unwrap_or_default();
         let mut new = lead.clone();
@@ -167,17 +180,14 @@ mod tests {
     fn regional_like() -> RouteSpec {
         RouteSpec {
             repoint: vec![Repoint {
-                exporter: "otlphttp/logs",
-                endpoint_key: "logs_endpoint",
+                exporter: "otlphttp/logs".into(),
+                endpoint_key: "logs_endpoint".into(),
                 url: "https://vmauth.d/vli".into(),
-                authenticator: "basicauth/logs",
+                authenticator: Some("basicauth/logs".into()),
+                tls: Default::default(),
             }],
-            extensions: vec![("basicauth/logs", json!({"client_auth": {}}))],
-            env: vec![SecretEnv {
-                name: "KOF_VM_USER",
-                secret: "s".into(),
-                key: "username",
-            }],
+            extensions: vec![("basicauth/logs".into(), json!({"client_auth": {}}))],
+            env: vec![SecretEnv::new("KOF_VM_USER", "s", "username")],
             ..Default::default()
         }
     }
@@ -219,11 +229,35 @@ mod tests {
     }
 
     #[test]
+    fn merges_tls_and_upserts_volumes_once() {
+        let mut route = regional_like();
+        route.repoint[0].tls = json!({"insecure_skip_verify": true})
+            .as_object()
+            .unwrap()
+            .clone();
+        route.volumes = vec![json!({"name": "ca", "secret": {"secretName": "s"}})];
+        route.volume_mounts = vec![json!({"name": "ca", "mountPath": "/ca"})];
+        let mut doc =
+            collector(json!({"exporters": {"otlphttp/logs": {"tls": {"min_version": "1.2"}}}}));
+        patch(&mut doc, &route).unwrap();
+        assert!(patch(&mut doc, &route).unwrap().is_empty());
+        assert_eq!(
+            doc["spec"]["config"]["exporters"]["otlphttp/logs"]["tls"],
+            json!({"min_version": "1.2", "insecure_skip_verify": true})
+        );
+        assert_eq!(doc["spec"]["volumes"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["spec"]["volumeMounts"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
     fn rewires_pipelines_that_used_removed_exporters() {
         let route = RouteSpec {
-            remove_exporters: vec!["otlphttp/logs", "prometheusremotewrite"],
-            rewire: vec![("logs", vec!["cw", "debug"]), ("metrics", vec!["debug"])],
-            default_exporters: vec![("debug", json!({}))],
+            remove_exporters: vec!["otlphttp/logs".into(), "prometheusremotewrite".into()],
+            rewire: vec![
+                ("logs".into(), vec!["cw".into(), "debug".into()]),
+                ("metrics".into(), vec!["debug".into()]),
+            ],
+            default_exporters: vec![("debug".into(), json!({}))],
             ..Default::default()
         };
         let mut doc = collector(json!({
@@ -256,6 +290,7 @@ mod tests {
         ));
         patch(&mut doc, &regional_like()).unwrap();
         let text = doc["spec"]["config"].as_str().expect("still a string");
+        assert!(text.contains("authenticator: basicauth/logs"), "{text}");
         assert!(
             text.contains("logs_endpoint: https://vmauth.d/vli"),
             "{text}"

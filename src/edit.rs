@@ -156,6 +156,22 @@ impl<'a> Editor<'a> {
         self.set(path, Value::Array(items))
     }
 
+    /// Drop every entry of the list at `path` whose `key` field equals `id`.
+    pub fn remove_by(&mut self, path: &[&str], key: &str, id: &Value) -> Result<()> {
+        let Some(Value::Array(items)) = self.get(path) else {
+            return Ok(());
+        };
+        let kept: Vec<Value> = items
+            .iter()
+            .filter(|i| i.get(key) != Some(id))
+            .cloned()
+            .collect();
+        if kept.len() == items.len() {
+            return Ok(());
+        }
+        self.set(path, Value::Array(kept))
+    }
+
     /// Append `item` to the list at `path` unless it is already there.
     pub fn append_unique(&mut self, path: &[&str], item: Value) -> Result<()> {
         let mut items = self.list(path)?;

@@ -15,8 +15,11 @@ pub mod check;
 pub mod cli;
 pub mod collector;
 pub mod edit;
+pub mod exporters;
+pub mod names;
 pub mod opencost;
 pub mod plan;
+pub mod report;
 pub mod resource;
 pub mod routes;
 pub mod stream;
@@ -39,6 +42,16 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// What was changed, per document.
     pub changes: Vec<(DocId, Change)>,
+    /// Each patched document's bytes before and after.
+    pub patched: Vec<Patched>,
+}
+
+/// A document the route changed.
+#[derive(Debug)]
+pub struct Patched {
+    pub id: DocId,
+    pub before: Vec<u8>,
+    pub after: Vec<u8>,
 }
 
 /// One selected resource of the stream, parsed.
@@ -105,7 +118,10 @@ pub fn problems(sel: &Selected) -> Vec<Problem> {
 pub fn render(plan: &Plan, input: &[u8]) -> Result<Rendered> {
     let route = routes::spec(plan);
     let (stream, selected) = select(input)?;
-    let mut out = Rendered::default();
+    let mut out = Rendered {
+        warnings: route.warnings.clone(),
+        ..Default::default()
+    };
     let mut errors = Vec::new();
     let mut replaced: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut collectors = 0;

@@ -28,13 +28,31 @@ pub fn patch(doc: &mut Value, spec: &OpenCostSpec) -> Result<Vec<Change>> {
         bail!("no container in spec.template.spec.containers has {ENDPOINT_VAR} in its env");
     };
     let index = index.to_string();
-    let env_path = ["spec", "template", "spec", "containers", &index, "env"];
+    let container = ["spec", "template", "spec", "containers", &index];
+    let env_path = [&container[..], &["env"]].concat();
     let mut ed = Editor::new(doc);
     for (name, value) in &spec.values {
         ed.upsert_by(&env_path, "name", json!({"name": name, "value": value}))?;
     }
     for secret in &spec.secrets {
         ed.upsert_by(&env_path, "name", secret.entry())?;
+    }
+    for name in &spec.remove {
+        ed.remove_by(&env_path, "name", &json!(name))?;
+    }
+    for volume in &spec.volumes {
+        ed.upsert_by(
+            &["spec", "template", "spec", "volumes"],
+            "name",
+            volume.clone(),
+        )?;
+    }
+    for mount in &spec.volume_mounts {
+        ed.upsert_by(
+            &[&container[..], &["volumeMounts"]].concat(),
+            "name",
+            mount.clone(),
+        )?;
     }
     Ok(ed.changes)
 }
@@ -51,14 +69,11 @@ mod tests {
     fn spec() -> OpenCostSpec {
         OpenCostSpec {
             values: vec![(
-                ENDPOINT_VAR,
+                ENDPOINT_VAR.into(),
                 "https://vmauth.d/vm/select/0/prometheus".into(),
             )],
-            secrets: vec![SecretEnv {
-                name: "DB_BASIC_AUTH_PW",
-                secret: "creds".into(),
-                key: "password",
-            }],
+            secrets: vec![SecretEnv::new("DB_BASIC_AUTH_PW", "creds", "password")],
+            ..Default::default()
         }
     }
 
@@ -82,6 +97,30 @@ mod tests {
             ])
         );
         assert!(patch(&mut doc, &spec()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn removes_credentials_and_mounts_a_ca_once() {
+        let mut doc = deployment(json!([{"name": "q", "env": [
+            {"name": ENDPOINT_VAR, "value": "x"}, {"name": "DB_BASIC_AUTH_PW", "value": "x"}]}]));
+        let spec = OpenCostSpec {
+            remove: vec!["DB_BASIC_AUTH_PW".into()],
+            volumes: vec![json!({"name": "ca"})],
+            volume_mounts: vec![json!({"name": "ca", "mountPath": "/ca"})],
+            ..Default::default()
+        };
+        patch(&mut doc, &spec).unwrap();
+        assert!(patch(&mut doc, &spec).unwrap().is_empty());
+        let pod = &doc["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["containers"][0]["env"],
+            json!([{"name": ENDPOINT_VAR, "value": "x"}])
+        );
+        assert_eq!(pod["volumes"], json!([{"name": "ca"}]));
+        assert_eq!(
+            pod["containers"][0]["volumeMounts"],
+            json!([{"name": "ca", "mountPath": "/ca"}])
+        );
     }
 
     #[test]

@@ -1,23 +1,14 @@
-//! Validation: turn the flags into a checked `Plan`, once, before any input is read.
+//! Validation: turn the settings into a checked `Plan`, once, before any input is read.
 //!
-//! Every value is validated here and a rejection names its flag; past this
-//! module the program never sees a raw, unchecked string. It must not read the
-//! manifest stream or know how a route is applied (`routes.rs` does).
+//! Every value is validated here (through `names.rs`) and a rejection names its
+//! flag; past this module the program never sees a raw, unchecked string. It
+//! must not read the manifest stream or know how a route is applied.
 
-use crate::cli::{RouteArgs, RouteName};
-use std::fmt;
-
-/// A usage error: a missing or malformed setting. Exits with status 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
+use crate::cli::{Layout, RouteArgs, RouteName};
+use crate::exporters::{Pipelines, SecretEnv, ThirdParty};
+pub use crate::names::UsageError;
+use crate::names::{self, Checked, usage};
+use serde_json::{Map, json};
 
 /// Cluster identity written into labels and resource attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,28 +22,60 @@ pub struct ClusterId {
 pub enum Regional {
     /// `https://vmauth.DOMAIN`
     Vmauth { domain: String },
-    /// `http://CLUSTER-vmauth:8427` inside the Istio mesh.
+    /// In-mesh services named after the regional cluster.
     Mesh { cluster: String },
 }
 
-/// Where data goes, with everything that destination needs.
+/// What a KOF endpoint carries; the order of `Purpose::ALL` is the order of overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    WriteMetrics,
+    WriteLogs,
+    WriteAuditLogs,
+    WriteTraces,
+    ReadMetrics,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 5] = [
+        Purpose::WriteMetrics,
+        Purpose::WriteLogs,
+        Purpose::WriteAuditLogs,
+        Purpose::WriteTraces,
+        Purpose::ReadMetrics,
+    ];
+}
+
+/// A CA certificate in a Secret, for TLS to the regional cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaRef {
+    pub secret: String,
+    pub key: String,
+}
+
+/// Everything a regional route needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionalPlan {
+    pub via: Regional,
+    pub layout: Layout,
+    /// User-given URLs, indexed like `Purpose::ALL`.
+    pub overrides: [Option<String>; 5],
+    /// The vmuser creds secret; `None` with `--no-basic-auth`.
+    pub creds_secret: Option<String>,
+    pub insecure_skip_verify: bool,
+    pub ca: Option<CaRef>,
+}
+
+/// Where data goes, with everything that destination needs.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Destination {
     Local,
-    Regional {
-        via: Regional,
-        creds_secret: String,
-    },
-    CloudWatch {
-        region: String,
-        log_group: String,
-        log_stream: String,
-        secret: String,
-    },
+    Regional(RegionalPlan),
+    ThirdParty(ThirdParty),
 }
 
 /// The validated plan the rest of the program runs on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub route: RouteName,
     pub cluster: ClusterId,
@@ -60,121 +83,15 @@ pub struct Plan {
     pub allow_missing: bool,
 }
 
-type Checked<T> = Result<T, UsageError>;
-
-fn usage<T>(msg: impl Into<String>) -> Checked<T> {
-    Err(UsageError(msg.into()))
-}
-
-/// RFC 1123 label: lower-case alphanumerics and `-`, alphanumeric at both ends.
-fn label_problem(s: &str, max: usize) -> Option<String> {
-    if s.is_empty() {
-        return Some("it is empty".into());
+/// The route's name as the user types it.
+pub fn route_name(route: RouteName) -> &'static str {
+    match route {
+        RouteName::Mothership => "mothership",
+        RouteName::Regional => "regional",
+        RouteName::RegionalIstio => "regional-istio",
+        RouteName::Cloudwatch => "cloudwatch",
+        RouteName::ThirdParty => "third-party",
     }
-    if s.len() > max {
-        return Some(format!(
-            "it is {} characters long, the limit is {max}",
-            s.len()
-        ));
-    }
-    if let Some(c) = s
-        .chars()
-        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-'))
-    {
-        return Some(format!(
-            "{c:?} is not allowed (lower-case letters, digits and '-' only)"
-        ));
-    }
-    if s.starts_with('-') || s.ends_with('-') {
-        return Some("it must start and end with a letter or digit".into());
-    }
-    None
-}
-
-/// RFC 1123 subdomain: dot-separated labels, 253 characters in all.
-fn subdomain_problem(s: &str) -> Option<String> {
-    if s.len() > 253 {
-        return Some(format!(
-            "it is {} characters long, the limit is 253",
-            s.len()
-        ));
-    }
-    s.split('.').find_map(|label| label_problem(label, 63))
-}
-
-fn check(flag: &str, value: &str, what: &str, problem: Option<String>) -> Checked<String> {
-    match problem {
-        None => Ok(value.to_string()),
-        Some(p) => usage(format!("--{flag}: {value:?} is not a valid {what}: {p}")),
-    }
-}
-
-/// A Kubernetes object name (cluster, secret): RFC 1123 subdomain.
-pub fn object_name(flag: &str, value: &str) -> Checked<String> {
-    check(
-        flag,
-        value,
-        "Kubernetes name (RFC 1123)",
-        subdomain_problem(value),
-    )
-}
-
-/// A namespace, or a name used as a DNS label: RFC 1123 label.
-pub fn label_name(flag: &str, value: &str) -> Checked<String> {
-    check(
-        flag,
-        value,
-        "Kubernetes name (RFC 1123 label)",
-        label_problem(value, 63),
-    )
-}
-
-/// A DNS name: letters of either case, digits, `-`, dot-separated; no port or path.
-pub fn dns_name(flag: &str, value: &str) -> Checked<String> {
-    let problem = subdomain_problem(&value.to_ascii_lowercase())
-        .map(|p| p.replace("lower-case letters", "letters"));
-    check(flag, value, "DNS name", problem)
-}
-
-/// An AWS region such as `us-east-2`, `eu-central-1` or `us-gov-west-1`.
-pub fn aws_region(flag: &str, value: &str) -> Checked<String> {
-    let parts: Vec<&str> = value.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts.len() <= 4
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
-        && !parts[parts.len() - 1].starts_with('0');
-    let problem = (!ok).then(|| "expected the shape of e.g. us-east-2 or us-gov-west-1".into());
-    check(flag, value, "AWS region", problem)
-}
-
-/// A CloudWatch Logs group name: `[A-Za-z0-9_./#-]`, 1 to 512 characters.
-fn log_group(flag: &str, value: &str) -> Checked<String> {
-    let bad = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "_-./#".contains(*c)));
-    let problem = if value.is_empty() || value.len() > 512 {
-        Some("it must be 1 to 512 characters".into())
-    } else {
-        bad.map(|c| format!("{c:?} is not allowed"))
-    };
-    check(flag, value, "CloudWatch log group name", problem)
-}
-
-/// A CloudWatch Logs stream name: 1 to 512 characters, no `:`, `*` or control characters.
-fn log_stream(flag: &str, value: &str) -> Checked<String> {
-    let bad = value
-        .chars()
-        .find(|c| *c == ':' || *c == '*' || c.is_control());
-    let problem = if value.is_empty() || value.len() > 512 {
-        Some("it must be 1 to 512 characters".into())
-    } else {
-        bad.map(|c| format!("{c:?} is not allowed"))
-    };
-    check(flag, value, "CloudWatch log stream name", problem)
 }
 
 /// Adler-32, as KOF's operator uses it to name the management vmuser secret.
@@ -199,47 +116,81 @@ pub fn creds_secret_for(regional: &str, namespace: &str) -> String {
 }
 
 /// Refuse settings the chosen route would silently ignore.
-fn refuse_unused(route: RouteName, args: &RouteArgs) -> Checked<()> {
-    let regional = matches!(route, RouteName::Regional | RouteName::RegionalIstio);
-    let cloudwatch = route == RouteName::Cloudwatch;
-    let given: [(&str, bool, bool); 8] = [
+fn refuse_unused(route: RouteName, a: &RouteArgs) -> Checked<()> {
+    use RouteName::*;
+    let regional = matches!(route, Regional | RegionalIstio);
+    let given: [(&str, bool, bool); 20] = [
         (
             "regional-domain",
-            args.regional_domain.is_some(),
-            route == RouteName::Regional,
+            a.regional_domain.is_some(),
+            route == Regional,
         ),
-        (
-            "regional-cluster",
-            args.regional_cluster.is_some(),
-            regional,
-        ),
+        ("regional-cluster", a.regional_cluster.is_some(), regional),
         (
             "regional-namespace",
-            args.regional_namespace.is_some(),
+            a.regional_namespace.is_some(),
             regional,
         ),
-        ("creds-secret", args.creds_secret.is_some(), regional),
-        ("aws-region", args.aws_region.is_some(), cloudwatch),
-        ("log-group", args.log_group.is_some(), cloudwatch),
-        ("log-stream", args.log_stream.is_some(), cloudwatch),
-        ("aws-secret", args.aws_secret.is_some(), cloudwatch),
+        (
+            "creds-secret",
+            a.creds_secret.is_some(),
+            regional && !a.no_basic_auth,
+        ),
+        ("no-basic-auth", a.no_basic_auth, regional),
+        ("kof-layout", a.kof_layout.is_some(), regional),
+        (
+            "write-metrics-endpoint",
+            a.write_metrics_endpoint.is_some(),
+            regional,
+        ),
+        (
+            "write-logs-endpoint",
+            a.write_logs_endpoint.is_some(),
+            regional,
+        ),
+        (
+            "write-audit-logs-endpoint",
+            a.write_audit_logs_endpoint.is_some(),
+            regional,
+        ),
+        (
+            "write-traces-endpoint",
+            a.write_traces_endpoint.is_some(),
+            regional,
+        ),
+        (
+            "read-metrics-endpoint",
+            a.read_metrics_endpoint.is_some(),
+            regional,
+        ),
+        ("insecure-skip-verify", a.insecure_skip_verify, regional),
+        ("ca-secret", a.ca_secret.is_some(), regional),
+        (
+            "ca-key",
+            a.ca_key.is_some(),
+            regional && a.ca_secret.is_some(),
+        ),
+        ("aws-region", a.aws_region.is_some(), route == Cloudwatch),
+        ("log-group", a.log_group.is_some(), route == Cloudwatch),
+        ("log-stream", a.log_stream.is_some(), route == Cloudwatch),
+        ("aws-secret", a.aws_secret.is_some(), route == Cloudwatch),
+        (
+            "exporter-file",
+            a.exporter_file.is_some(),
+            route == ThirdParty,
+        ),
+        ("allow-missing", false, true),
     ];
     match given.iter().find(|(_, set, used)| *set && !*used) {
-        Some((flag, _, _)) => usage(format!(
+        Some(("creds-secret", ..)) => {
+            usage("--creds-secret is not used with --no-basic-auth; remove one")
+        }
+        Some(("ca-key", ..)) if regional => usage("--ca-key needs --ca-secret"),
+        Some((flag, ..)) => usage(format!(
             "--{flag} is not used by --route {}; remove it",
             route_name(route)
         )),
         None => Ok(()),
-    }
-}
-
-/// The route's name as the user types it.
-pub fn route_name(route: RouteName) -> &'static str {
-    match route {
-        RouteName::Mothership => "mothership",
-        RouteName::Regional => "regional",
-        RouteName::RegionalIstio => "regional-istio",
-        RouteName::Cloudwatch => "cloudwatch",
     }
 }
 
@@ -258,40 +209,31 @@ impl Plan {
     pub fn build(args: &RouteArgs) -> Checked<Plan> {
         let Some(route) = args.route else {
             return usage(
-                "--route is required (mothership, regional, regional-istio or cloudwatch)",
+                "--route is required (mothership, regional, regional-istio, cloudwatch or third-party)",
             );
         };
         refuse_unused(route, args)?;
         let cluster = ClusterId {
-            name: object_name(
+            name: names::object_name(
                 "cluster-name",
                 args.cluster_name.as_deref().unwrap_or("mothership"),
             )?,
-            namespace: label_name(
+            namespace: names::label_name(
                 "cluster-namespace",
                 args.cluster_namespace.as_deref().unwrap_or("kcm-system"),
             )?,
         };
         let destination = match route {
             RouteName::Mothership => Destination::Local,
-            RouteName::Regional | RouteName::RegionalIstio => Self::regional(route, args)?,
-            RouteName::Cloudwatch => Destination::CloudWatch {
-                region: aws_region(
-                    "aws-region",
-                    &required("aws-region", &args.aws_region, route)?,
-                )?,
-                log_group: log_group(
-                    "log-group",
-                    args.log_group.as_deref().unwrap_or("management"),
-                )?,
-                log_stream: log_stream("log-stream", args.log_stream.as_deref().unwrap_or("logs"))?,
-                secret: object_name(
-                    "aws-secret",
-                    args.aws_secret
-                        .as_deref()
-                        .unwrap_or("cloudwatch-credentials"),
-                )?,
-            },
+            RouteName::Regional | RouteName::RegionalIstio => {
+                Destination::Regional(regional(route, args)?)
+            }
+            RouteName::Cloudwatch => Destination::ThirdParty(cloudwatch(route, args)?),
+            RouteName::ThirdParty => {
+                let path = args.exporter_file.clone().map(|p| p.display().to_string());
+                let path = required("exporter-file", &path, route)?;
+                Destination::ThirdParty(ThirdParty::load(path.as_ref())?)
+            }
         };
         Ok(Plan {
             route,
@@ -300,38 +242,96 @@ impl Plan {
             allow_missing: args.allow_missing,
         })
     }
+}
 
-    fn regional(route: RouteName, args: &RouteArgs) -> Checked<Destination> {
-        let cluster = match &args.regional_cluster {
-            Some(c) => Some(label_name("regional-cluster", c)?),
-            None => None,
-        };
-        let namespace = label_name(
-            "regional-namespace",
-            args.regional_namespace.as_deref().unwrap_or("kcm-system"),
-        )?;
-        let via = if route == RouteName::Regional {
-            let domain = required("regional-domain", &args.regional_domain, route)?;
-            Regional::Vmauth {
-                domain: dns_name("regional-domain", &domain)?,
-            }
-        } else {
-            Regional::Mesh {
-                cluster: required("regional-cluster", &cluster, route)?,
-            }
-        };
-        let creds_secret = match (&args.creds_secret, &cluster) {
-            (Some(s), _) => object_name("creds-secret", s)?,
-            (None, Some(c)) => creds_secret_for(c, &namespace),
-            (None, None) => {
-                return usage(
-                    "--creds-secret or --regional-cluster is required for --route regional \
-                     (the secret's name is computed from the regional cluster's name and namespace)",
-                );
-            }
-        };
-        Ok(Destination::Regional { via, creds_secret })
+fn regional(route: RouteName, args: &RouteArgs) -> Checked<RegionalPlan> {
+    let cluster = args
+        .regional_cluster
+        .as_deref()
+        .map(|c| names::label_name("regional-cluster", c))
+        .transpose()?;
+    let namespace = names::label_name(
+        "regional-namespace",
+        args.regional_namespace.as_deref().unwrap_or("kcm-system"),
+    )?;
+    let via = if route == RouteName::Regional {
+        let domain = required("regional-domain", &args.regional_domain, route)?;
+        Regional::Vmauth {
+            domain: names::dns_name("regional-domain", &domain)?,
+        }
+    } else {
+        Regional::Mesh {
+            cluster: required("regional-cluster", &cluster, route)?,
+        }
+    };
+    let creds_secret = match (&args.creds_secret, &cluster, args.no_basic_auth) {
+        (_, _, true) => None,
+        (Some(s), _, _) => Some(names::object_name("creds-secret", s)?),
+        (None, Some(c), _) => Some(creds_secret_for(c, &namespace)),
+        (None, None, _) => {
+            return usage(
+                "--creds-secret or --regional-cluster is required for --route regional \
+                 (the secret's name is computed from the regional cluster's name and namespace)",
+            );
+        }
+    };
+    let given = [
+        ("write-metrics-endpoint", &args.write_metrics_endpoint),
+        ("write-logs-endpoint", &args.write_logs_endpoint),
+        ("write-audit-logs-endpoint", &args.write_audit_logs_endpoint),
+        ("write-traces-endpoint", &args.write_traces_endpoint),
+        ("read-metrics-endpoint", &args.read_metrics_endpoint),
+    ];
+    let mut overrides: [Option<String>; 5] = Default::default();
+    for (slot, (flag, value)) in overrides.iter_mut().zip(given) {
+        *slot = value.as_deref().map(|v| names::url(flag, v)).transpose()?;
     }
+    let ca = match &args.ca_secret {
+        Some(secret) => Some(CaRef {
+            secret: names::object_name("ca-secret", secret)?,
+            key: names::secret_key("ca-key", args.ca_key.as_deref().unwrap_or("ca.crt"))?,
+        }),
+        None => None,
+    };
+    Ok(RegionalPlan {
+        via,
+        layout: args.kof_layout.unwrap_or_default(),
+        overrides,
+        creds_secret,
+        insecure_skip_verify: args.insecure_skip_verify,
+        ca,
+    })
+}
+
+/// CloudWatch Logs as a preset of the third-party route.
+fn cloudwatch(route: RouteName, args: &RouteArgs) -> Checked<ThirdParty> {
+    let region = names::aws_region(
+        "aws-region",
+        &required("aws-region", &args.aws_region, route)?,
+    )?;
+    let log_group = names::log_group(
+        "log-group",
+        args.log_group.as_deref().unwrap_or("management"),
+    )?;
+    let log_stream = names::log_stream("log-stream", args.log_stream.as_deref().unwrap_or("logs"))?;
+    let secret = names::object_name(
+        "aws-secret",
+        args.aws_secret
+            .as_deref()
+            .unwrap_or("cloudwatch-credentials"),
+    )?;
+    let exporter =
+        json!({"region": region, "log_group_name": log_group, "log_stream_name": log_stream});
+    Ok(ThirdParty {
+        exporters: Map::from_iter([("awscloudwatchlogs".to_string(), exporter)]),
+        pipelines: Pipelines {
+            logs: vec!["awscloudwatchlogs".into()],
+            ..Default::default()
+        },
+        env: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+            .map(|k| SecretEnv::new(k, &secret, k))
+            .to_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -355,44 +355,6 @@ mod tests {
     }
 
     #[test]
-    fn accepts_and_rejects_flag_values() {
-        type V = fn(&str, &str) -> Checked<String>;
-        let cases: &[(V, &str, bool)] = &[
-            (object_name, "mothership", true),
-            (object_name, "a.b-c", true),
-            (object_name, "Mothership", false),
-            (object_name, "on", true),
-            (object_name, "0700", true),
-            (object_name, &"a".repeat(254), false),
-            (object_name, "-a", false),
-            (object_name, "", false),
-            (label_name, "kcm-system", true),
-            (label_name, "a.b", false),
-            (dns_name, "kof.example.com", true),
-            (dns_name, "Kof.Example.com", true),
-            (dns_name, "bad domain", false),
-            (dns_name, "a.com\nb", false),
-            (dns_name, "a.com/x", false),
-            (dns_name, "a.com:443", false),
-            (dns_name, "a..com", false),
-            (aws_region, "us-east-2", true),
-            (aws_region, "us-gov-west-1", true),
-            (aws_region, "ap-southeast-4", true),
-            (aws_region, "us_east", false),
-            (aws_region, "us-east", false),
-            (aws_region, "US-EAST-1", false),
-            (aws_region, "us-east-01", false),
-        ];
-        for (check, value, ok) in cases {
-            let got = check("flag", value);
-            assert_eq!(got.is_ok(), *ok, "{value:?}: {got:?}");
-            if let Err(e) = got {
-                assert!(e.0.starts_with("--flag: "), "{e}");
-            }
-        }
-    }
-
-    #[test]
     fn regional_needs_a_domain_and_a_secret() {
         let mut a = args(RouteName::Regional);
         assert_eq!(
@@ -407,47 +369,102 @@ mod tests {
                 .starts_with("--creds-secret or --regional-cluster")
         );
         a.regional_cluster = Some("regional-1".into());
-        let plan = Plan::build(&a).unwrap();
+        let Destination::Regional(r) = Plan::build(&a).unwrap().destination else {
+            panic!()
+        };
         assert_eq!(
-            plan.destination,
-            Destination::Regional {
-                via: Regional::Vmauth {
-                    domain: "example.com".into()
-                },
-                creds_secret: "kof-vmuser-creds-admin-2020280665".into()
+            r.via,
+            Regional::Vmauth {
+                domain: "example.com".into()
             }
         );
+        assert_eq!(
+            r.creds_secret.as_deref(),
+            Some("kof-vmuser-creds-admin-2020280665")
+        );
+        a.no_basic_auth = true;
+        let Destination::Regional(r) = Plan::build(&a).unwrap().destination else {
+            panic!()
+        };
+        assert_eq!(r.creds_secret, None);
     }
 
     #[test]
     fn refuses_settings_the_route_ignores() {
-        let mut a = args(RouteName::Mothership);
-        a.aws_region = Some("us-east-2".into());
-        assert_eq!(
-            Plan::build(&a).unwrap_err().0,
-            "--aws-region is not used by --route mothership; remove it"
-        );
-        assert_eq!(
-            Plan::build(&RouteArgs::default()).unwrap_err().0,
-            "--route is required (mothership, regional, regional-istio or cloudwatch)"
+        type Case = (fn(&mut RouteArgs), RouteName, &'static str);
+        let cases: [Case; 5] = [
+            (
+                |a| a.aws_region = Some("us-east-2".into()),
+                RouteName::Mothership,
+                "--aws-region is not used by --route mothership; remove it",
+            ),
+            (
+                |a| a.insecure_skip_verify = true,
+                RouteName::Cloudwatch,
+                "--insecure-skip-verify is not used by --route cloudwatch; remove it",
+            ),
+            (
+                |a| a.ca_secret = Some("ca".into()),
+                RouteName::Mothership,
+                "--ca-secret is not used by --route mothership; remove it",
+            ),
+            (
+                |a| {
+                    a.regional_cluster = Some("r".into());
+                    a.ca_key = Some("k".into())
+                },
+                RouteName::RegionalIstio,
+                "--ca-key needs --ca-secret",
+            ),
+            (
+                |a| {
+                    a.regional_cluster = Some("r".into());
+                    a.no_basic_auth = true;
+                    a.creds_secret = Some("s".into())
+                },
+                RouteName::RegionalIstio,
+                "--creds-secret is not used with --no-basic-auth; remove one",
+            ),
+        ];
+        for (set, route, want) in cases {
+            let mut a = args(route);
+            set(&mut a);
+            assert_eq!(Plan::build(&a).unwrap_err().0, want);
+        }
+        assert!(
+            Plan::build(&RouteArgs::default())
+                .unwrap_err()
+                .0
+                .starts_with("--route is required")
         );
     }
 
     #[test]
-    fn defaults() {
+    fn cloudwatch_is_a_third_party_preset() {
         let mut a = args(RouteName::Cloudwatch);
         a.aws_region = Some("us-east-2".into());
         let plan = Plan::build(&a).unwrap();
-        assert_eq!(plan.cluster.name, "mothership");
-        assert_eq!(plan.cluster.namespace, "kcm-system");
         assert_eq!(
-            plan.destination,
-            Destination::CloudWatch {
-                region: "us-east-2".into(),
-                log_group: "management".into(),
-                log_stream: "logs".into(),
-                secret: "cloudwatch-credentials".into()
+            plan.cluster,
+            ClusterId {
+                name: "mothership".into(),
+                namespace: "kcm-system".into()
             }
+        );
+        let Destination::ThirdParty(tp) = plan.destination else {
+            panic!()
+        };
+        assert_eq!(
+            tp.exporters["awscloudwatchlogs"]["log_group_name"],
+            "management"
+        );
+        assert_eq!(
+            tp.env[1],
+            SecretEnv::new(
+                "AWS_SECRET_ACCESS_KEY",
+                "cloudwatch-credentials",
+                "AWS_SECRET_ACCESS_KEY"
+            )
         );
     }
 }
