@@ -64,8 +64,50 @@ pub fn collector(doc: &Value, config: &Value) -> Vec<Problem> {
     pipelines(config, service, &connectors, &mut out);
     null_exporters(config, &mut out);
     authenticators(config, &extensions, &enabled, &mut out);
+    ca_files(doc, config, &mut out);
     env_refs(doc, config, &mut out);
     out
+}
+
+/// Kubernetes mounts the service account's CA into every pod; no volumeMount names it.
+const IMPLICIT_MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// Every `tls.ca_file` of a receiver, exporter or extension must lie under one
+/// of the collector's `spec.volumeMounts`, or the collector cannot read it.
+fn ca_files(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
+    let mounts: Vec<&str> = doc
+        .pointer("/spec/volumeMounts")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.get("mountPath")?.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let under = |file: &str, dir: &str| {
+        let dir = dir.trim_end_matches('/');
+        file.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
+    for section in ["receivers", "exporters", "extensions"] {
+        let Some(components) = config.get(section).and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, def) in components {
+            let Some(file) = def.pointer("/tls/ca_file").and_then(Value::as_str) else {
+                continue;
+            };
+            if !mounts
+                .iter()
+                .chain([&IMPLICIT_MOUNT])
+                .any(|m| under(file, m))
+            {
+                out.push(error(format!(
+                    "{section}.{name}.tls.ca_file: {file:?} is not under any spec.volumeMounts mountPath"
+                )));
+            }
+        }
+    }
 }
 
 fn pipelines(
@@ -217,7 +259,7 @@ mod tests {
     use serde_json::json;
 
     fn problems(config: Value, env: Value) -> Vec<(Severity, String)> {
-        let doc = json!({"spec": {"env": env}});
+        let doc = json!({"spec": {"env": env, "volumeMounts": [{"name": "ca", "mountPath": "/etc/ca/"}]}});
         collector(&doc, &config)
             .into_iter()
             .map(|p| (p.severity, p.message))
@@ -228,7 +270,8 @@ mod tests {
     fn a_consistent_config_has_no_problem() {
         let config = json!({
             "receivers": {"otlp": {}}, "connectors": {"routing/logs": {}},
-            "exporters": {"otlphttp/logs": {"auth": {"authenticator": "basicauth/logs"}, "endpoint": "${env:KOF_VM_USER}"}},
+            "exporters": {"otlphttp/logs": {"auth": {"authenticator": "basicauth/logs"}, "endpoint": "${env:KOF_VM_USER}",
+                                            "tls": {"ca_file": "/etc/ca/ca.crt"}}},
             "extensions": {"basicauth/logs": {}},
             "service": {"extensions": ["basicauth/logs"], "pipelines": {
                 "logs": {"receivers": ["otlp"], "exporters": ["routing/logs"]},

@@ -132,12 +132,39 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// Set the list at `path` to `items`, logging one element-level change
+    /// (`label`, `old` -> `new`) instead of the whole list.
+    fn set_list(
+        &mut self,
+        path: &[&str],
+        items: Vec<Value>,
+        label: String,
+        old: Option<Value>,
+        new: Option<Value>,
+    ) -> Result<()> {
+        let logged = self.changes.len();
+        self.set(path, Value::Array(items))?;
+        if self.changes.len() > logged {
+            self.changes.truncate(logged);
+            self.changes.push(Change {
+                path: format!("{}{label}", dotted(path)),
+                old,
+                new,
+            });
+        }
+        Ok(())
+    }
+
     /// In the list at `path`, replace the entry whose `key` field equals
     /// `entry[key]`, or append `entry`. Later duplicates of that key are dropped,
     /// since Kubernetes server-side apply rejects two entries with one name.
     pub fn upsert_by(&mut self, path: &[&str], key: &str, entry: Value) -> Result<()> {
         let id = entry.get(key).cloned();
         let mut items = self.list(path)?;
+        let old = items
+            .iter()
+            .find(|item| item.get(key) == id.as_ref())
+            .cloned();
         let mut found = false;
         items.retain_mut(|item| {
             if item.get(key) != id.as_ref() {
@@ -151,9 +178,13 @@ impl<'a> Editor<'a> {
             true
         });
         if !found {
-            items.push(entry);
+            items.push(entry.clone());
         }
-        self.set(path, Value::Array(items))
+        let label = format!(
+            "[{key}={}]",
+            id.as_ref().and_then(Value::as_str).unwrap_or("?")
+        );
+        self.set_list(path, items, label, old, Some(entry))
     }
 
     /// Drop every entry of the list at `path` whose `key` field equals `id`.
@@ -161,24 +192,23 @@ impl<'a> Editor<'a> {
         let Some(Value::Array(items)) = self.get(path) else {
             return Ok(());
         };
+        let old = items.iter().find(|i| i.get(key) == Some(id)).cloned();
         let kept: Vec<Value> = items
             .iter()
             .filter(|i| i.get(key) != Some(id))
             .cloned()
             .collect();
-        if kept.len() == items.len() {
-            return Ok(());
-        }
-        self.set(path, Value::Array(kept))
+        let label = format!("[{key}={}]", id.as_str().unwrap_or("?"));
+        self.set_list(path, kept, label, old, None)
     }
 
     /// Append `item` to the list at `path` unless it is already there.
     pub fn append_unique(&mut self, path: &[&str], item: Value) -> Result<()> {
         let mut items = self.list(path)?;
         if !items.contains(&item) {
-            items.push(item);
+            items.push(item.clone());
         }
-        self.set(path, Value::Array(items))
+        self.set_list(path, items, "[+]".into(), None, Some(item))
     }
 
     /// Set each key of `entries` in the mapping at `path`; other keys stay.

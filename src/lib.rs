@@ -160,7 +160,13 @@ pub fn render(plan: &Plan, input: &[u8]) -> Result<Rendered> {
         };
         if !changes.is_empty() {
             let doc = &stream.docs[sel.index];
-            replaced.push((sel.index, stream::rewrite(doc, &yaml::emit(&sel.value))));
+            let after = stream::rewrite(doc, &yaml::emit(&sel.value));
+            out.patched.push(Patched {
+                id: sel.id.clone(),
+                before: doc.raw.to_vec(),
+                after: after.clone(),
+            });
+            replaced.push((sel.index, after));
             out.changes
                 .extend(changes.into_iter().map(|c| (sel.id.clone(), c)));
         }
