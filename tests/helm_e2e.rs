@@ -1016,8 +1016,8 @@ fn check_on_what_helm_renders() {
         return;
     };
     let case = Case::new(TEST);
-    // The chart as it comes (`helm template`): its collectors use a processor that
-    // nothing defines (resource/k8sclustername), and check says so, naming each.
+    // The chart as it comes (`helm template`): check reports on every collector and
+    // fails, since the chart's pipelines use resource/k8sclustername, which nothing defines.
     let plain = case
         .install_with(shared, &shared.chart_hooks, None)
         .expect_ok();
@@ -1027,6 +1027,7 @@ fn check_on_what_helm_renders() {
         Some(1),
         "check passed the unrouted chart:\n{shown}"
     );
+    assert!(shown.contains("resource/k8sclustername"), "{shown}");
     for collector in [
         "kof-collectors-cluster-stats",
         "kof-collectors-daemon",
@@ -1035,7 +1036,7 @@ fn check_on_what_helm_renders() {
     ] {
         assert!(
             shown.contains(collector),
-            "check does not name {collector}:\n{shown}"
+            "check does not report on {collector}:\n{shown}"
         );
     }
     // What Helm released through each route passes the same check.
