@@ -1,0 +1,102 @@
+//! The shipped JSON Schema of the config file agrees with the real config parser
+//! and with the flag definitions it mirrors.
+
+use clap::CommandFactory;
+use kof_route::cli::{Cli, RouteArgs};
+use kof_route::yaml::parse_typed;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+fn schema() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/kof-route.config.schema.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+fn properties() -> serde_json::Map<String, Value> {
+    schema()["properties"].as_object().unwrap().clone()
+}
+
+/// Flags that are settings (not output switches or the config path itself).
+fn setting_flags() -> BTreeSet<String> {
+    Cli::command()
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .filter(|l| !["config", "explain", "help", "version"].contains(&l.as_str()))
+        .collect()
+}
+
+#[test]
+fn schema_keys_are_exactly_the_setting_flags() {
+    let keys: BTreeSet<String> = properties().keys().cloned().collect();
+    assert_eq!(keys, setting_flags());
+    assert_eq!(schema()["additionalProperties"], Value::Bool(false));
+}
+
+#[test]
+fn route_enum_matches_the_flag() {
+    let cmd = Cli::command();
+    let route = cmd
+        .get_arguments()
+        .find(|a| a.get_long() == Some("route"))
+        .unwrap();
+    let values: Vec<String> = route
+        .get_possible_values()
+        .iter()
+        .map(|v| v.get_name().to_string())
+        .collect();
+    let schema_values: Vec<String> = properties()["route"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(values, schema_values);
+}
+
+#[test]
+fn every_schema_example_is_accepted_by_the_parser() {
+    for (key, prop) in properties() {
+        let example = &prop["examples"][0];
+        assert!(!example.is_null(), "{key} has no example");
+        let yaml = format!("{key}: {example}\n");
+        parse_typed::<RouteArgs>(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        if prop["type"] == "boolean" {
+            let wrong = format!("{key}: [1]\n");
+            assert!(
+                parse_typed::<RouteArgs>(&wrong).is_err(),
+                "{wrong} accepted"
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_outside_the_schema_are_rejected_by_name() {
+    let err = parse_typed::<RouteArgs>("route: regional\nregional-domian: x\n").unwrap_err();
+    assert!(err.contains("unknown field `regional-domian`"), "{err}");
+    assert!(
+        parse_typed::<RouteArgs>("explain: true\n").is_err(),
+        "explain is not a setting"
+    );
+    assert!(
+        parse_typed::<RouteArgs>("config: other.yaml\n").is_err(),
+        "config cannot nest"
+    );
+}
+
+#[test]
+fn kof_layout_accepts_the_number_the_schema_allows() {
+    for text in [
+        "kof-layout: 0.3",
+        "kof-layout: \"0.3\"",
+        "kof-layout: 1",
+        "kof-layout: '1'",
+    ] {
+        parse_typed::<RouteArgs>(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+    assert!(parse_typed::<RouteArgs>("kof-layout: 0.4").is_err());
+}
