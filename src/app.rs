@@ -17,7 +17,20 @@ use std::process::ExitCode;
 
 /// Parse the command line, run, print any error, and exit.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // A usage error under Helm 4 must be findable too; help and version are not errors.
+            if e.use_stderr() {
+                record_for_helm(
+                    &format!("kof-route: {}", e.render())
+                        .trim_end()
+                        .replace("\n\n", "\n"),
+                );
+            }
+            e.exit()
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => fail(&err),
@@ -42,12 +55,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Under Helm 4 (`HELM_PLUGIN_NAME` set), save `message` where `last-error` finds
+/// it, since Helm discards our stderr; returns the file it was saved in.
+fn record_for_helm(message: &str) -> Option<PathBuf> {
+    std::env::var_os("HELM_PLUGIN_NAME")
+        .and_then(|_| error_log())
+        .filter(|path| record(path, message).is_ok())
+}
+
 fn fail(err: &anyhow::Error) -> ExitCode {
     let mut message = format!("kof-route: {err:#}");
-    let recorded = std::env::var_os("HELM_PLUGIN_NAME")
-        .and_then(|_| error_log())
-        .filter(|path| record(path, &message).is_ok());
-    if let Some(path) = recorded {
+    if let Some(path) = record_for_helm(&message) {
         message.push_str(&format!(
             "\nkof-route: this message is saved in {}; `kof-route last-error` prints it",
             path.display()
