@@ -109,30 +109,36 @@ pub fn aws_region(flag: &str, value: &str) -> Checked<String> {
     check(flag, value, "AWS region", problem)
 }
 
-/// A CloudWatch Logs group name: `[A-Za-z0-9_./#-]`, 1 to 512 characters.
-pub fn log_group(flag: &str, value: &str) -> Checked<String> {
-    let bad = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "_-./#".contains(*c)));
+/// A CloudWatch Logs name: 1 to 512 characters, each one `allowed`.
+fn cloudwatch_name(
+    flag: &str,
+    value: &str,
+    what: &str,
+    allowed: fn(char) -> bool,
+) -> Checked<String> {
     let problem = if value.is_empty() || value.len() > 512 {
         Some("it must be 1 to 512 characters".into())
     } else {
-        bad.map(|c| format!("{c:?} is not allowed"))
+        value
+            .chars()
+            .find(|c| !allowed(*c))
+            .map(|c| format!("{c:?} is not allowed"))
     };
-    check(flag, value, "CloudWatch log group name", problem)
+    check(flag, value, what, problem)
 }
 
-/// A CloudWatch Logs stream name: 1 to 512 characters, no `:`, `*` or control characters.
+/// A CloudWatch Logs group name: `[A-Za-z0-9_./#-]`.
+pub fn log_group(flag: &str, value: &str) -> Checked<String> {
+    cloudwatch_name(flag, value, "CloudWatch log group name", |c| {
+        c.is_ascii_alphanumeric() || "_-./#".contains(c)
+    })
+}
+
+/// A CloudWatch Logs stream name: no `:`, `*` or control characters.
 pub fn log_stream(flag: &str, value: &str) -> Checked<String> {
-    let bad = value
-        .chars()
-        .find(|c| *c == ':' || *c == '*' || c.is_control());
-    let problem = if value.is_empty() || value.len() > 512 {
-        Some("it must be 1 to 512 characters".into())
-    } else {
-        bad.map(|c| format!("{c:?} is not allowed"))
-    };
-    check(flag, value, "CloudWatch log stream name", problem)
+    cloudwatch_name(flag, value, "CloudWatch log stream name", |c| {
+        c != ':' && c != '*' && !c.is_control()
+    })
 }
 
 /// An `http://` or `https://` URL with a DNS or IPv4 host, optional port and path.
