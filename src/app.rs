@@ -144,8 +144,11 @@ fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
                 )
                 .into());
             }
-            stdin
-                .lock()
+            // Read through a File so a redirected file's size sizes the buffer once.
+            let fd = std::os::fd::AsFd::as_fd(&stdin)
+                .try_clone_to_owned()
+                .context("reading stdin")?;
+            std::fs::File::from(fd)
                 .read_to_end(&mut input)
                 .context("reading stdin")?;
         }
@@ -162,8 +165,13 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
     }
 }
 
-/// Validate the settings, read the input once, and run the route over it.
-fn routed(args: RouteArgs, file: Option<&Path>) -> Result<crate::Rendered> {
+/// Validate the settings, read the input once, run the route over it, report
+/// warnings (and the edits with --explain), then hand the result to `then`.
+fn routed(
+    args: RouteArgs,
+    file: Option<&Path>,
+    then: impl FnOnce(&crate::Rendered<'_>) -> Result<ExitCode>,
+) -> Result<ExitCode> {
     let args = with_config(args)?;
     let plan = Plan::build(&args)?;
     let input = read_input(file)?;
@@ -174,13 +182,23 @@ fn routed(args: RouteArgs, file: Option<&Path>) -> Result<crate::Rendered> {
     if args.explain {
         eprint!("{}", crate::report::explain(&rendered));
     }
-    Ok(rendered)
+    then(&rendered)
+}
+
+/// Write the routed stream to stdout through one buffer; a reader that went away is not an error.
+fn write_output(rendered: &crate::Rendered<'_>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match rendered.write_to(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing stdout"),
+    }
 }
 
 fn post_render(args: RouteArgs) -> Result<ExitCode> {
-    let rendered = routed(args, None)?;
-    write_stdout(&rendered.output)?;
-    Ok(ExitCode::SUCCESS)
+    routed(args, None, |rendered| {
+        write_output(rendered)?;
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn diff_command(
@@ -189,17 +207,19 @@ fn diff_command(
     color: Color,
     exit_code: bool,
 ) -> Result<ExitCode> {
-    let rendered = routed(args, file)?;
     let color = match color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    write_stdout(crate::report::diff(&rendered, color).as_bytes())?;
-    Ok(if exit_code && !rendered.patched.is_empty() {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
+    routed(args, file, |rendered| {
+        write_stdout(crate::report::diff(rendered, color).as_bytes())?;
+        let changed = exit_code && !rendered.patched.is_empty();
+        Ok(if changed {
+            ExitCode::from(3)
+        } else {
+            ExitCode::SUCCESS
+        })
     })
 }
 

@@ -33,11 +33,11 @@ use resource::{DocId, Kind};
 use serde_json::Value;
 use stream::{Doc, Stream};
 
-/// The result of a successful run.
-#[derive(Debug, Default)]
-pub struct Rendered {
-    /// The whole output stream.
-    pub output: Vec<u8>,
+/// The result of a successful run. The output stream is written from the
+/// input's own bytes plus the patched documents, so it is never held twice.
+#[derive(Debug)]
+pub struct Rendered<'a> {
+    stream: Stream<'a>,
     /// Problems that do not stop the release, one line each.
     pub warnings: Vec<String>,
     /// What was changed, per document.
@@ -49,6 +49,8 @@ pub struct Rendered {
 /// A document the route changed.
 #[derive(Debug)]
 pub struct Patched {
+    /// 0-based position in the stream.
+    pub index: usize,
     pub id: DocId,
     pub before: Vec<u8>,
     pub after: Vec<u8>,
@@ -114,59 +116,72 @@ pub fn problems(sel: &Selected) -> Vec<Problem> {
     }
 }
 
+/// Sort a patched collector's problems: new errors fail the run; warnings, and
+/// errors the input already had that the route did not touch, are reported.
+fn judge(
+    id: &DocId,
+    before: &[Problem],
+    after: Vec<Problem>,
+    errors: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) {
+    for p in after {
+        let known = before.contains(&p);
+        match p.severity {
+            Severity::Error if known => {
+                warnings.push(format!("{id}: {} (already in the input)", p.message))
+            }
+            Severity::Error => errors.push(format!("{id}: {}", p.message)),
+            Severity::Warning => warnings.push(format!("{id}: {}", p.message)),
+        }
+    }
+}
+
 /// Run the plan over a whole manifest stream.
-pub fn render(plan: &Plan, input: &[u8]) -> Result<Rendered> {
+pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
     let route = routes::spec(plan);
     let (stream, selected) = select(input)?;
     let mut out = Rendered {
+        stream: Stream {
+            bom: &[],
+            docs: Vec::new(),
+        },
         warnings: route.warnings.clone(),
-        ..Default::default()
+        changes: Vec::new(),
+        patched: Vec::new(),
     };
     let mut errors = Vec::new();
-    let mut replaced: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut collectors = 0;
     for mut sel in selected {
-        let changes = match sel.kind {
+        let patched = match sel.kind {
             Kind::Collector { .. } => {
                 collectors += 1;
                 let before = problems(&sel);
-                let changes = collector::patch(&mut sel.value, &route)
-                    .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
-                for p in problems(&sel) {
-                    let known = before.contains(&p);
-                    match p.severity {
-                        Severity::Error if !known => {
-                            errors.push(format!("{}: {}", sel.id, p.message))
-                        }
-                        _ => out.warnings.push(format!(
-                            "{}: {}{}",
-                            sel.id,
-                            p.message,
-                            if known && p.severity == Severity::Error {
-                                " (already in the input)"
-                            } else {
-                                ""
-                            }
-                        )),
-                    }
-                }
+                let changes = collector::patch(&mut sel.value, &route);
+                judge(
+                    &sel.id,
+                    &before,
+                    problems(&sel),
+                    &mut errors,
+                    &mut out.warnings,
+                );
                 changes
             }
             Kind::OpenCost => match &route.opencost {
-                Some(spec) => opencost::patch(&mut sel.value, spec)
-                    .map_err(|e| anyhow!("{}: {e:#}", sel.id))?,
-                None => Vec::new(),
+                Some(spec) => opencost::patch(&mut sel.value, spec),
+                None => Ok(Vec::new()),
             },
         };
+        let changes = patched.map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
         if !changes.is_empty() {
             let doc = &stream.docs[sel.index];
             let after = stream::rewrite(doc, &yaml::emit(&sel.value));
             out.patched.push(Patched {
+                index: sel.index,
                 id: sel.id.clone(),
                 before: doc.raw.to_vec(),
-                after: after.clone(),
+                after,
             });
-            replaced.push((sel.index, after));
             out.changes
                 .extend(changes.into_iter().map(|c| (sel.id.clone(), c)));
         }
@@ -185,6 +200,27 @@ pub fn render(plan: &Plan, input: &[u8]) -> Result<Rendered> {
             stream.docs.len()
         );
     }
-    out.output = stream::join(&stream, &replaced, input.len());
+    out.stream = stream;
     Ok(out)
+}
+
+impl Rendered<'_> {
+    fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        let replaced: Vec<(usize, &[u8])> = self
+            .patched
+            .iter()
+            .map(|p| (p.index, p.after.as_slice()))
+            .collect();
+        stream::join(&self.stream, replaced)
+    }
+
+    /// Write the whole output stream.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.pieces().try_for_each(|piece| w.write_all(piece))
+    }
+
+    /// The whole output stream, as one buffer.
+    pub fn output(&self) -> Vec<u8> {
+        self.pieces().flat_map(|p| p.iter().copied()).collect()
+    }
 }

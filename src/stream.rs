@@ -162,19 +162,21 @@ pub fn rewrite(doc: &Doc<'_>, body: &str) -> Vec<u8> {
     out
 }
 
-/// Join the stream back: the byte-order mark, then every document, each either
-/// replaced (`replaced` holds (index, bytes), sorted by index) or copied verbatim.
-pub fn join(stream: &Stream<'_>, replaced: &[(usize, Vec<u8>)], size_hint: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(size_hint + replaced.iter().map(|r| r.1.len()).sum::<usize>());
-    out.extend_from_slice(stream.bom);
-    let mut next = replaced.iter().peekable();
-    for (i, doc) in stream.docs.iter().enumerate() {
+/// Join the stream back, as the pieces to write in order: the byte-order mark,
+/// then every document, either replaced (`replaced` holds (index, bytes), sorted
+/// by index) or its own bytes.
+pub fn join<'s>(
+    stream: &'s Stream<'_>,
+    replaced: Vec<(usize, &'s [u8])>,
+) -> impl Iterator<Item = &'s [u8]> {
+    let mut next = replaced.into_iter().peekable();
+    let docs = stream.docs.iter().enumerate().map(move |(i, doc)| {
         match next.next_if(|(idx, _)| *idx == i) {
-            Some((_, bytes)) => out.extend_from_slice(bytes),
-            None => out.extend_from_slice(doc.raw),
+            Some((_, bytes)) => bytes,
+            None => doc.raw,
         }
-    }
-    out
+    });
+    std::iter::once(stream.bom).chain(docs)
 }
 
 /// The four consecutive pieces of a document's bytes.
@@ -253,6 +255,19 @@ mod tests {
             let joined: Vec<u8> = s.docs.iter().flat_map(|d| d.raw.to_vec()).collect();
             assert_eq!(joined, input.as_bytes(), "input {input:?}");
         }
+    }
+
+    #[test]
+    fn join_copies_untouched_documents_and_swaps_replaced_ones() {
+        let input = b"\xEF\xBB\xBFa: 1\n---\nb: 2\n---\nc: 3";
+        let s = split(input);
+        let same: Vec<u8> = join(&s, Vec::new()).flatten().copied().collect();
+        assert_eq!(same, input);
+        let swapped: Vec<u8> = join(&s, vec![(1, &b"---\nB: 2\n"[..])])
+            .flatten()
+            .copied()
+            .collect();
+        assert_eq!(swapped, b"\xEF\xBB\xBFa: 1\n---\nB: 2\n---\nc: 3");
     }
 
     #[test]
