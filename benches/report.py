@@ -62,6 +62,7 @@ class Result:
         self.mean = max(r["mean"] / batch, 1e-6)
         self.stddev = (r.get("stddev") or 0.0) / batch
         self.min = max(r["min"] / batch, 1e-6)
+        self.median = max((r.get("median") or r["mean"]) / batch, 1e-6)
         self.cpu = ((r.get("user") or 0.0) + (r.get("system") or 0.0)) / batch
         self.runs = len(r.get("times") or [])
         rss = [int(x) for x in read(os.path.join(res_dir, "%s.%s.rss" % (rid, tool))).split()
@@ -190,15 +191,15 @@ def main(res_dir):
     o.append("Details per invocation (mean ± σ, min, user+sys CPU; runs × invocations per "
              "timed run, the batch being a shell loop for the fast tools on small inputs):")
     o.append("")
-    o.append("| input | tool | mean ± σ | min | user+sys | runs | MB/s |")
-    o.append("|---|---|---:|---:|---:|---:|---:|")
+    o.append("| input | tool | mean ± σ | median | min | user+sys | runs | MB/s |")
+    o.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for rid in cmp_ids:
         for t in TOOLS:
             r = get(rid, t)
             if not r:
                 continue
-            o.append("| %s | %s | %s ± %s | %s | %s | %s | %.1f |" % (
-                rid, t, fmt_time(r.mean), fmt_time(r.stddev), fmt_time(r.min),
+            o.append("| %s | %s | %s ± %s | %s | %s | %s | %s | %.1f |" % (
+                rid, t, fmt_time(r.mean), fmt_time(r.stddev), fmt_time(r.median), fmt_time(r.min),
                 fmt_time(r.cpu), "%d × %d" % (r.runs, r.batch) if r.batch > 1 else str(r.runs),
                 sizes[rid] / r.mean / MB))
     o.append("")
@@ -212,13 +213,15 @@ def main(res_dir):
     if lin and get(base, "kof-route"):
         o.append("## Linearity (generated stream)")
         o.append("")
-        o.append("Cost per byte vs 1x = (time ÷ time at 1x) ÷ (size ÷ size at 1x); "
-                 "1.00 is perfectly linear.")
+        o.append("Times here are hyperfine medians (robust against the odd slow run on a "
+                 "shared machine). Cost per byte vs 1x = (time ÷ time at 1x) ÷ "
+                 "(size ÷ size at 1x); 1.00 is perfectly linear, below 1 means the "
+                 "fixed start-up cost is being amortised.")
         o.append("")
-        o.append("| stream | docs | size | size vs 1x | kof-route | MB/s | µs / doc "
-                 "| cost per byte vs 1x | peak RSS | RSS ÷ input | cat |")
+        o.append("| stream | docs | size | size vs 1x | kof-route (median) | MB/s | µs / doc "
+                 "| cost per byte vs 1x | peak RSS | RSS ÷ input | cat (median) |")
         o.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        t1 = get(base, "kof-route").mean
+        t1 = get(base, "kof-route").median
         b1 = sizes[base]
         rows = [("documents", [base] + [r for r in lin if re.match(r"gen-n\d+-s1$", r)]),
                 ("document size", [base] + [r for r in lin if re.match(r"gen-n1-s\d+$", r)])]
@@ -228,16 +231,16 @@ def main(res_dir):
                 k = get(rid, "kof-route")
                 if not k:
                     continue
-                norm = (k.mean / t1) / (sizes[rid] / b1)
+                norm = (k.median / t1) / (sizes[rid] / b1)
                 if rid != base:
                     worst[axis] = max(worst.get(axis, 0), norm)
                 m = re.match(r"gen-n(\d+)-s(\d+)", rid)
                 label = "%sx docs" % m.group(1) if axis == "documents" else "%sx doc size" % m.group(2)
                 o.append("| %s | %d | %s | %.2f× | %s | %.0f | %.1f | %.2f | %s | %s | %s |" % (
-                    label, docs[rid], fmt_mb(sizes[rid]), sizes[rid] / b1, fmt_time(k.mean),
-                    mbps(rid), k.mean / docs[rid] * 1e6, norm,
+                    label, docs[rid], fmt_mb(sizes[rid]), sizes[rid] / b1, fmt_time(k.median),
+                    sizes[rid] / k.median / MB, k.median / docs[rid] * 1e6, norm,
                     fmt_mb(k.rss_kb * 1024) if k.rss_kb else "–", fmt_x(rss_x(rid)),
-                    fmt_time(get(rid, "cat").mean) if get(rid, "cat") else "–"))
+                    fmt_time(get(rid, "cat").median) if get(rid, "cat") else "–"))
         o.append("")
         slow = [(rid, t) for rid in lin for t in ("kustomize", "yq") if get(rid, t)]
         for rid, t in slow:
