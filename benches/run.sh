@@ -215,7 +215,7 @@ slow_ok() { # whether to run the slow baselines on input id
 # id, input; cat and kof-route: runs, warm-up, batch; kustomize: runs, warm-up; yq: runs, warm-up
 compare_inputs=("collectors $collectors 30 3 50 10 1 5 1"
                 "kof-all $kofall 30 3 10 10 1 3 0"
-                "gen-n1-s1 $gen1 20 2 1 2 0 1 0")
+                "gen-n1-s1 $gen1 40 3 1 2 0 1 0")
 for spec in "${compare_inputs[@]}"; do
   read -r id in runs warm batch k_runs k_warm y_runs y_warm <<<"$spec"
   bench compare "$id" "$in" cat "$runs" "$warm" "$batch"
