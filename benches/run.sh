@@ -17,7 +17,8 @@
 #   kustomize  benches/kustomize-postrender.sh < FILE       (one JSON6902 patch)
 #   yq         benches/yq-postrender.sh < FILE              (same edit; if installed)
 # and /usr/bin/time -f %M gives each one's peak RSS.  The markdown report goes
-# to target/bench/report.md and stdout.  Any failing command (kof-route exit
+# to target/bench/report.md (smoke run: target/bench/report-smoke.md) and
+# stdout; raw hyperfine JSON and RSS samples to target/bench/results-{full,smoke}.  Any failing command (kof-route exit
 # status, a wrong or missing patch, a baseline failing) fails the script.
 #
 # Environment:
@@ -48,12 +49,16 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 
 out=${BENCH_OUT:-target/bench}
-res=$out/results
+mode=$([ "$smoke" = 1 ] && echo smoke || echo full)
 expect=${BENCH_EXPECT:-vmauth.example.com}
 route_args=(--route regional --regional-domain example.com --regional-cluster regional-1)
 mkdir -p "$out"
-rm -rf "$res"
-mkdir -p "$res"
+# A private results directory, so that runs at the same time (a CI smoke run
+# during a full run) do not clobber each other; moved to $out/results-$mode
+# at the end.
+res=$(mktemp -d "$out/run-$mode.XXXXXX")
+finished=0
+trap '[ "$finished" = 1 ] || echo "run.sh: failed; partial results in $res" >&2' EXIT
 
 log() { echo "== $*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -106,9 +111,10 @@ gen() { # scale doc-size-scale -> prints the path; regenerated when the generato
   local f="$out/gen-n$1-s$2.yaml" stamp
   stamp=$( (cat benches/gen_stream.py fixtures/kof-1.11/helm3/kof-collectors.yaml; echo "$1 $2") | sha256sum | cut -c1-16)
   if [ ! -f "$f" ] || [ "$(cat "$f.stamp" 2>/dev/null)" != "$stamp" ]; then
-    python3 benches/gen_stream.py --scale "$1" --doc-size-scale "$2" --out "$f.tmp" >&2
-    mv "$f.tmp" "$f"
-    echo "$stamp" >"$f.stamp"
+    python3 benches/gen_stream.py --scale "$1" --doc-size-scale "$2" --out "$f.tmp.$$" >&2
+    mv "$f.tmp.$$" "$f"
+    echo "$stamp" >"$f.stamp.$$"
+    mv "$f.stamp.$$" "$f.stamp"
   fi
   echo "$f"
 }
@@ -248,7 +254,7 @@ fi
 # ---------------------------------------------------------------- report
 elapsed=$(($(date +%s) - started))
 {
-  echo "mode=$([ "$smoke" = 1 ] && echo smoke || echo full)"
+  echo "mode=$mode"
   echo "elapsed_s=$elapsed"
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit=$commit"
@@ -260,6 +266,15 @@ elapsed=$(($(date +%s) - started))
   echo "route=kof-route ${route_args[*]}"
   echo "expect=$expect"
 } >"$res/env.txt"
-python3 benches/report.py "$res" >"$out/report.md"
-cat "$out/report.md"
-log "report: $out/report.md (${elapsed}s)"
+python3 benches/report.py "$res" >"$res/report.md"
+report=$out/report.md
+[ "$smoke" = 1 ] && report=$out/report-smoke.md # a CI smoke run keeps the full report
+cp "$res/report.md" "$report.tmp.$$"
+mv "$report.tmp.$$" "$report"
+rm -rf "$out/results-$mode.old"
+[ ! -d "$out/results-$mode" ] || mv "$out/results-$mode" "$out/results-$mode.old.$$"
+mv "$res" "$out/results-$mode"
+rm -rf "$out/results-$mode.old.$$"
+finished=1
+cat "$report"
+log "report: $report (${elapsed}s; raw results in $out/results-$mode)"
