@@ -190,6 +190,9 @@ fn authenticators(
 /// Names in `${env:NAME}` references (skipping `$${...}` escapes and `:-` defaults).
 pub fn env_references(text: &str) -> Vec<&str> {
     let mut found = Vec::new();
+    if memchr::memchr(b'$', text.as_bytes()).is_none() {
+        return found;
+    }
     let mut rest = text;
     while let Some(at) = rest.find("${env:") {
         let escaped = at > 0 && rest.as_bytes()[at - 1] == b'$';

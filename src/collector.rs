@@ -9,28 +9,14 @@ use crate::routes::{CLUSTER_PROCESSOR, METRICS_EXPORTER, RouteSpec};
 use crate::yaml;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
-/// The collector's config as a value tree, whichever form the resource holds it in.
-pub fn config_of(doc: &Value) -> Result<Value> {
+/// The collector's config as a value tree, whichever form the resource holds
+/// it in: borrowed when it is a mapping, parsed when it is a YAML string.
+pub fn config_of(doc: &Value) -> Result<Cow<'_, Value>> {
     match doc.get("spec").and_then(|s| s.get("config")) {
-        Some(Value::Object(m)) => Ok(Value::Object(m.clone())),
-        Some(Value::String(text)) => {
-            let v = yaml::parse(text).map_err(|e| {
-                anyhow::anyhow!(
-                    "spec.config (a YAML string) is invalid at its line {}: {}",
-                    e.line,
-                    e.message
-                )
-            })?;
-            match v {
-                Value::Object(_) => Ok(v),
-                Value::Null => Ok(json!({})),
-                other => bail!(
-                    "spec.config (a YAML string) holds a {}, expected a mapping",
-                    crate::edit::kind_of(&other)
-                ),
-            }
-        }
+        Some(v @ Value::Object(_)) => Ok(Cow::Borrowed(v)),
+        Some(Value::String(text)) => Ok(Cow::Owned(parse_config_text(text)?)),
         None if doc.get("spec").is_none_or(Value::is_null) => bail!("has no spec"),
         None | Some(Value::Null) => bail!("has no spec.config"),
         Some(other) => bail!(
@@ -43,25 +29,34 @@ pub fn config_of(doc: &Value) -> Result<Value> {
 /// Apply `route` to the collector `doc`; returns what changed (config paths
 /// are prefixed with `spec.config.`).
 pub fn patch(doc: &mut Value, route: &RouteSpec) -> Result<Vec<Change>> {
-    let mut config = config_of(doc)?;
+    config_of(doc)?;
+    // Edit the config in place: a mapping is taken out of the document and put
+    // back; a string is parsed, and re-emitted only if something changed.
+    let slot = doc
+        .pointer_mut("/spec/config")
+        .context("has no spec.config")?;
+    let is_string = slot.is_string();
+    let mut config = match &*slot {
+        Value::String(text) => parse_config_text(text)?,
+        _ => std::mem::take(slot),
+    };
     let mut changes = {
         let mut ed = Editor::new(&mut config);
-        patch_config(&mut ed, route)?;
-        ed.changes
+        let edited = patch_config(&mut ed, route);
+        let changes = std::mem::take(&mut ed.changes);
+        if !is_string {
+            *slot = std::mem::take(&mut config);
+        }
+        edited?;
+        changes
     };
     for c in &mut changes {
         c.path = format!("spec.config.{}", c.path);
     }
-    let mut ed = Editor::new(doc);
-    if !changes.is_empty() {
-        let form = if ed.get(&["spec", "config"]).is_some_and(Value::is_string) {
-            Value::String(yaml::emit(&config))
-        } else {
-            config
-        };
-        ed.set(&["spec", "config"], form)?;
-        ed.changes.clear();
+    if is_string && !changes.is_empty() {
+        *slot = Value::String(yaml::emit(&config));
     }
+    let mut ed = Editor::new(doc);
     for env in &route.env {
         ed.upsert_by(&["spec", "env"], "name", env.entry())
             .context("spec.env")?;
@@ -76,6 +71,25 @@ pub fn patch(doc: &mut Value, route: &RouteSpec) -> Result<Vec<Change>> {
     }
     changes.append(&mut ed.changes);
     Ok(changes)
+}
+
+/// Parse a config held as a YAML string (v1alpha1).
+fn parse_config_text(text: &str) -> Result<Value> {
+    let v = yaml::parse(text).map_err(|e| {
+        anyhow::anyhow!(
+            "spec.config (a YAML string) is invalid at its line {}: {}",
+            e.line,
+            e.message
+        )
+    })?;
+    match v {
+        Value::Object(_) => Ok(v),
+        Value::Null => Ok(json!({})),
+        other => bail!(
+            "spec.config (a YAML string) holds a {}, expected a mapping",
+            crate::edit::kind_of(&other)
+        ),
+    }
 }
 
 fn patch_config(ed: &mut Editor<'_>, route: &RouteSpec) -> Result<()> {

@@ -75,10 +75,10 @@ impl<'a> Editor<'a> {
     /// Set `path` to `value`, creating missing parent mappings in the same
     /// operation. No change if equal.
     pub fn set(&mut self, path: &[&str], value: Value) -> Result<()> {
-        let old = self.get(path).cloned();
-        if old.as_ref() == Some(&value) {
+        if self.get(path) == Some(&value) {
             return Ok(());
         }
+        let old = self.get(path).cloned();
         let depth = self.first_missing(path)?;
         let nested = path[depth + 1..]
             .iter()

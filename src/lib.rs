@@ -82,27 +82,74 @@ fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
     )
 }
 
-/// Split `input` and parse the documents that may be collectors or OpenCost.
-/// Returns the stream and the selected resources, in stream order.
-pub fn select(input: &[u8]) -> Result<(Stream<'_>, Vec<Selected>)> {
+/// Split `input`, refuse bytes no YAML reader accepts, and find the candidates.
+fn scan(input: &[u8]) -> Result<(Stream<'_>, Vec<usize>)> {
     let stream = stream::split(input);
     let body = &input[stream.bom.len()..];
     check_bytes(&stream, body)?;
+    let candidates = stream::candidates(&stream, body, &resource::NEEDLES);
+    Ok((stream, candidates))
+}
+
+/// Parse candidate `idx`; `None` when it is neither a collector nor OpenCost.
+fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
+    let doc: &Doc<'_> = &stream.docs[idx];
+    let value = resource::parse(idx + 1, doc)?;
+    Ok(resource::classify(&value).map(|kind| Selected {
+        index: idx,
+        id: DocId::of(idx + 1, doc.line, &value),
+        kind,
+        value,
+    }))
+}
+
+/// Split `input` and parse the documents that may be collectors or OpenCost.
+/// Returns the stream and the selected resources, in stream order.
+pub fn select(input: &[u8]) -> Result<(Stream<'_>, Vec<Selected>)> {
+    let (stream, candidates) = scan(input)?;
     let mut selected = Vec::new();
-    for idx in stream::candidates(&stream, body, &resource::NEEDLES) {
-        let doc: &Doc<'_> = &stream.docs[idx];
-        let value = resource::parse(idx + 1, doc)?;
-        if let Some(kind) = resource::classify(&value) {
-            let id = DocId::of(idx + 1, doc.line, &value);
-            selected.push(Selected {
-                index: idx,
-                id,
-                kind,
-                value,
-            });
-        }
+    for idx in candidates {
+        selected.extend(select_one(&stream, idx)?);
     }
     Ok((stream, selected))
+}
+
+/// Run `f` over `items`, on as many threads as the machine has (largest
+/// documents first, for balance); results come back in `items` order.
+fn parallel_map<R: Send>(
+    items: &[usize],
+    weight: impl Fn(usize) -> usize,
+    f: impl Fn(usize) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(|&i| f(i)).collect();
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(weight(items[k])));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&k) = order.get(n) else { break mine };
+                        mine.push((k, f(items[k])));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Problems of a selected collector; a config that cannot be read is one error.
@@ -137,10 +184,60 @@ fn judge(
     }
 }
 
+/// What routing one selected document produced.
+struct Routed {
+    index: usize,
+    id: DocId,
+    collector: bool,
+    changes: Vec<Change>,
+    /// The document's new bytes, when it changed.
+    after: Option<Vec<u8>>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// Parse, patch, check and re-emit candidate `idx`.
+fn route_one(route: &routes::RouteSpec, stream: &Stream<'_>, idx: usize) -> Result<Option<Routed>> {
+    let Some(mut sel) = select_one(stream, idx)? else {
+        return Ok(None);
+    };
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    let collector = matches!(sel.kind, Kind::Collector { .. });
+    let changes = if collector {
+        // The problems before patching are needed only to excuse errors the input already had.
+        let before = problems(&sel);
+        let changes = collector::patch(&mut sel.value, route);
+        judge(&sel.id, &before, problems(&sel), &mut errors, &mut warnings);
+        changes
+    } else {
+        match &route.opencost {
+            Some(spec) => opencost::patch(&mut sel.value, spec),
+            None => Ok(Vec::new()),
+        }
+    }
+    .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
+    let after =
+        (!changes.is_empty()).then(|| stream::rewrite(&stream.docs[idx], &yaml::emit(&sel.value)));
+    Ok(Some(Routed {
+        index: idx,
+        id: sel.id,
+        collector,
+        changes,
+        after,
+        errors,
+        warnings,
+    }))
+}
+
 /// Run the plan over a whole manifest stream.
 pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
     let route = routes::spec(plan);
-    let (stream, selected) = select(input)?;
+    let (stream, candidates) = scan(input)?;
+    let routed = parallel_map(
+        &candidates,
+        |i| stream.docs[i].raw.len(),
+        |i| route_one(&route, &stream, i),
+    );
     let mut out = Rendered {
         stream: Stream {
             bom: &[],
@@ -150,40 +247,22 @@ pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
         changes: Vec::new(),
         patched: Vec::new(),
     };
-    let mut errors = Vec::new();
-    let mut collectors = 0;
-    for mut sel in selected {
-        let patched = match sel.kind {
-            Kind::Collector { .. } => {
-                collectors += 1;
-                let before = problems(&sel);
-                let changes = collector::patch(&mut sel.value, &route);
-                judge(
-                    &sel.id,
-                    &before,
-                    problems(&sel),
-                    &mut errors,
-                    &mut out.warnings,
-                );
-                changes
-            }
-            Kind::OpenCost => match &route.opencost {
-                Some(spec) => opencost::patch(&mut sel.value, spec),
-                None => Ok(Vec::new()),
-            },
-        };
-        let changes = patched.map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
-        if !changes.is_empty() {
-            let doc = &stream.docs[sel.index];
-            let after = stream::rewrite(doc, &yaml::emit(&sel.value));
+    let (mut errors, mut collectors) = (Vec::new(), 0);
+    for r in routed {
+        let Some(r) = r? else { continue };
+        collectors += usize::from(r.collector);
+        errors.extend(r.errors);
+        out.warnings.extend(r.warnings);
+        out.changes
+            .extend(r.changes.into_iter().map(|c| (r.id.clone(), c)));
+        if let Some(after) = r.after {
+            let before = stream.docs[r.index].raw.to_vec();
             out.patched.push(Patched {
-                index: sel.index,
-                id: sel.id.clone(),
-                before: doc.raw.to_vec(),
+                index: r.index,
+                id: r.id,
+                before,
                 after,
             });
-            out.changes
-                .extend(changes.into_iter().map(|c| (sel.id.clone(), c)));
         }
     }
     if !errors.is_empty() {
@@ -203,7 +282,6 @@ pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
     out.stream = stream;
     Ok(out)
 }
-
 impl Rendered<'_> {
     fn pieces(&self) -> impl Iterator<Item = &[u8]> {
         let replaced: Vec<(usize, &[u8])> = self

@@ -11,8 +11,10 @@ use anyhow::{Result, anyhow};
 use serde_json::Value;
 use std::fmt;
 
-/// Substrings one of which every selectable document contains: the cheap scan.
-pub const NEEDLES: [&[u8]; 2] = [b"OpenTelemetryCollector", b"opencost"];
+/// The cheap scan: a document can be selected only if its bytes contain all
+/// needles of one of these groups (a collector's kind; OpenCost's label value
+/// and its Deployment kind). Everything else is copied without being parsed.
+pub const NEEDLES: [&[&[u8]]; 2] = [&[b"OpenTelemetryCollector"], &[b"opencost", b"Deployment"]];
 
 /// What a selected document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

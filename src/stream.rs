@@ -195,19 +195,32 @@ fn next_line(raw: &[u8], pos: usize) -> usize {
     }
 }
 
-/// Byte offsets of documents whose bytes contain any of `needles`: the cheap
-/// candidate scan. One pass per needle over the whole input, no parsing.
-pub fn candidates(stream: &Stream<'_>, input_body: &[u8], needles: &[&[u8]]) -> Vec<usize> {
-    let mut hits: Vec<usize> = Vec::new();
-    for needle in needles {
-        for at in memmem::find_iter(input_body, needle) {
-            let idx = stream.docs.partition_point(|d| d.offset <= at) - 1;
-            hits.push(idx);
-        }
-    }
-    hits.sort_unstable();
+/// Indexes of the documents that contain `needle`, ascending.
+fn docs_containing(stream: &Stream<'_>, body: &[u8], needle: &[u8]) -> Vec<usize> {
+    let mut hits: Vec<usize> = memmem::find_iter(body, needle)
+        .map(|at| stream.docs.partition_point(|d| d.offset <= at) - 1)
+        .collect();
     hits.dedup();
     hits
+}
+
+/// Indexes of the documents whose bytes contain every needle of at least one
+/// group: the cheap candidate scan. One pass per needle over the input, no parsing.
+pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[&[&[u8]]]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for group in groups {
+        let mut sets = group.iter().map(|n| docs_containing(stream, body, n));
+        let Some(mut found) = sets.next() else {
+            continue;
+        };
+        for other in sets {
+            found.retain(|i| other.binary_search(i).is_ok());
+        }
+        out.extend(found);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
@@ -339,11 +352,9 @@ mod tests {
 
     #[test]
     fn finds_candidates_without_parsing() {
-        let input = b"a: 1\n---\nkind: OpenTelemetryCollector\n---\nb: 2\n---\nx: opencost\n";
+        let input = b"a: 1\n---\nkind: OpenTelemetryCollector\n---\nb: opencost\n---\nx: opencost\nkind: Deployment\n";
         let s = split(input);
-        assert_eq!(
-            candidates(&s, input, &[b"OpenTelemetryCollector", b"opencost"]),
-            [1, 3]
-        );
+        let groups: [&[&[u8]]; 2] = [&[b"OpenTelemetryCollector"], &[b"opencost", b"Deployment"]];
+        assert_eq!(candidates(&s, input, &groups), [1, 3]);
     }
 }
