@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Fuzz kof-route for a bounded time on the stable toolchain.
+#
+#   FUZZ_SECONDS=60 scripts/fuzz.sh            # every target, 60 s each
+#   FUZZ_SECONDS=600 scripts/fuzz.sh render    # one target
+#
+# Targets (fuzz/fuzz_targets/): `split` (the stream splitter) and `render` (the
+# whole pipeline, every route). Built as cargo-fuzz builds them, minus the
+# sanitizer that needs nightly: libFuzzer (from the libfuzzer-sys crate, compiled
+# with the C++ compiler) driven by LLVM SanitizerCoverage, which stable rustc
+# enables with -C passes=sancov-module; debug assertions and overflow checks on.
+# With a nightly toolchain, `cargo fuzz run <target>` works on the same crate.
+#
+# Seeds: tests/hostile/*.yaml and the kof-1.11 fixtures, copied into a fresh
+# corpus under target/fuzz/ (nothing generated is committed). A crash leaves
+# its input in target/fuzz/artifacts/<target>/ and fails the script; replay it
+# with `target/fuzz/bin/<target> <file>`.
+#
+# Env: FUZZ_SECONDS (per target, default 60), FUZZ_JOBS (parallel workers per
+# target, default 1), FUZZ_MAX_LEN (bytes, default 65536).
+set -euo pipefail
+shopt -s nullglob
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${FUZZ_SECONDS:-60}
+jobs=${FUZZ_JOBS:-1}
+max_len=${FUZZ_MAX_LEN:-65536}
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(split render)
+
+host=$(rustc -vV | sed -n 's/^host: //p')
+out=$root/target/fuzz
+export CARGO_TARGET_DIR=$out/build
+# --target keeps these flags off build scripts and proc-macros, as cargo-fuzz does.
+export RUSTFLAGS="-Cpasses=sancov-module \
+ -Cllvm-args=-sanitizer-coverage-level=4 \
+ -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
+ -Cllvm-args=-sanitizer-coverage-pc-table \
+ -Cllvm-args=-sanitizer-coverage-trace-compares \
+ --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
+# The fuzz crate is its own workspace: start from the project's lock file so it
+# builds the same dependency versions (plus libfuzzer-sys).
+cp Cargo.lock fuzz/Cargo.lock
+echo "== building fuzz targets (${targets[*]}) for $host"
+cargo build --release --manifest-path fuzz/Cargo.toml --target "$host" \
+  $(printf -- '--bin %s ' "${targets[@]}")
+mkdir -p "$out/bin"
+
+status=0
+for t in "${targets[@]}"; do
+  cp "$CARGO_TARGET_DIR/$host/release/$t" "$out/bin/$t"
+  corpus=$out/corpus/$t
+  artifacts=$out/artifacts/$t
+  mkdir -p "$corpus" "$artifacts"
+  cp tests/hostile/*.yaml fixtures/kof-1.11/helm3/kof-collectors.yaml "$corpus/" 2>/dev/null || true
+  if [ "$t" = render ]; then
+    # The render target reads its route from the first byte: seed every route.
+    for f in tests/hostile/*.yaml fixtures/kof-1.11/helm*/kof-collectors.yaml fixtures/variants/*.yaml; do
+      for r in 0 1 2 3 4; do
+        { printf "\\x3$r"; cat "$f"; } > "$corpus/r$r-$(basename "$(dirname "$f")")-$(basename "$f")"
+      done
+    done
+  fi
+  echo "== fuzzing $t for ${seconds}s ($jobs job(s), corpus $corpus)"
+  start=$(date +%s)
+  log=$out/$t.log
+  parallel=()
+  [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+  # Workers write fuzz-N.log into the current directory: keep them under target/fuzz.
+  if (cd "$out" && "$out/bin/$t" "$corpus" -max_total_time="$seconds" -max_len="$max_len" \
+      -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+      -artifact_prefix="$artifacts/" "${parallel[@]}") >"$log" 2>&1; then
+    echo "   ok after $(( $(date +%s) - start ))s: $(grep -E '^(#[0-9]+|stat::number_of_executed_units)' "$log" | tail -1)"
+  else
+    status=1
+    echo "   FAILED after $(( $(date +%s) - start ))s; last lines of $log:"
+    tail -40 "$log"
+    ls -la "$artifacts"
+  fi
+  grep -E 'stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|cov: ' "$log" | tail -4 | sed 's/^/   /'
+done
+exit $status
