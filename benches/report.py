@@ -139,7 +139,8 @@ def main(res_dir):
     o.append("")
     o.append("- command: `%s < FILE > /dev/null`" % env.get("route", "kof-route"))
     o.append("- kof-route commit %s, %s" % (env.get("commit", "?"), env.get("date", "?")))
-    o.append("- machine: %s, %s" % (env.get("cpu", "?"), env.get("kernel", "?")))
+    o.append("- machine: %s, %s; load average (1, 5, 15 min) %s"
+             % (env.get("cpu", "?"), env.get("kernel", "?"), env.get("load", "?")))
     o.append("- tools: %s; kustomize %s; %s; GNU time for peak RSS"
              % (env.get("hyperfine", "hyperfine"), env.get("kustomize", "?"), env.get("yq", "yq ?")))
     o.append("- %s run, %s s wall in all (build, generation and checks included)"

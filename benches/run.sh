@@ -47,6 +47,7 @@ done
 
 cd "$(dirname "$0")/.."
 started=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 
 out=${BENCH_OUT:-target/bench}
 mode=$([ "$smoke" = 1 ] && echo smoke || echo full)
@@ -260,6 +261,7 @@ elapsed=$(($(date +%s) - started))
   echo "commit=$commit"
   echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) x $(nproc)"
   echo "kernel=$(uname -sr)"
+  echo "load=$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?") at the end"
   echo "hyperfine=$(hyperfine --version)"
   echo "kustomize=${kustomize_version:-not installed} (kubectl kustomize)"
   echo "yq=${yq_flavour:+$yq_flavour yq, }${yq_version:-not installed}"
