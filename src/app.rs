@@ -170,12 +170,17 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 fn routed(
     args: RouteArgs,
     file: Option<&Path>,
+    review: bool,
     then: impl FnOnce(&crate::Rendered<'_>) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
     let args = with_config(args)?;
     let plan = Plan::build(&args)?;
     let input = read_input(file)?;
-    let rendered = crate::render(&plan, &input)?;
+    let rendered = if review {
+        crate::render_for_review(&plan, &input)?
+    } else {
+        crate::render(&plan, &input)?
+    };
     for warning in &rendered.warnings {
         eprintln!("kof-route: warning: {warning}");
     }
@@ -195,7 +200,7 @@ fn write_output(rendered: &crate::Rendered<'_>) -> Result<()> {
 }
 
 fn post_render(args: RouteArgs) -> Result<ExitCode> {
-    routed(args, None, |rendered| {
+    routed(args, None, false, |rendered| {
         write_output(rendered)?;
         Ok(ExitCode::SUCCESS)
     })
@@ -212,7 +217,7 @@ fn diff_command(
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    routed(args, file, |rendered| {
+    routed(args, file, true, |rendered| {
         write_stdout(crate::report::diff(rendered, color).as_bytes())?;
         let changed = exit_code && !rendered.patched.is_empty();
         Ok(if changed {

@@ -58,16 +58,13 @@ pub fn patch(doc: &mut Value, route: &RouteSpec) -> Result<Vec<Change>> {
     }
     let mut ed = Editor::new(doc);
     for env in &route.env {
-        ed.upsert_by(&["spec", "env"], "name", env.entry())
-            .context("spec.env")?;
+        ed.upsert_by(&["spec", "env"], "name", env.entry())?;
     }
     for volume in &route.volumes {
-        ed.upsert_by(&["spec", "volumes"], "name", volume.clone())
-            .context("spec.volumes")?;
+        ed.upsert_by(&["spec", "volumes"], "name", volume.clone())?;
     }
     for mount in &route.volume_mounts {
-        ed.upsert_by(&["spec", "volumeMounts"], "name", mount.clone())
-            .context("spec.volumeMounts")?;
+        ed.upsert_by(&["spec", "volumeMounts"], "name", mount.clone())?;
     }
     changes.append(&mut ed.changes);
     Ok(changes)

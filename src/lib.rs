@@ -19,6 +19,7 @@ pub mod exporters;
 pub mod names;
 pub mod opencost;
 pub mod plan;
+pub mod redact;
 pub mod report;
 pub mod resource;
 pub mod routes;
@@ -52,8 +53,11 @@ pub struct Patched {
     /// 0-based position in the stream.
     pub index: usize,
     pub id: DocId,
-    pub before: Vec<u8>,
+    /// The document's new bytes.
     pub after: Vec<u8>,
+    /// With `render_for_review`: the resource before and after, as YAML with
+    /// every possibly secret value hidden (`redact`), for showing to a person.
+    pub review: Option<(String, String)>,
 }
 
 /// One selected resource of the stream, parsed.
@@ -95,6 +99,13 @@ fn scan(input: &[u8]) -> Result<(Stream<'_>, Vec<usize>)> {
 fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
     let doc: &Doc<'_> = &stream.docs[idx];
     let value = resource::parse(idx + 1, doc)?;
+    if let Some(kind) = resource::listed(&value) {
+        bail!(
+            "{}: holds {kind} in its items, which kof-route cannot route inside a List; \
+             render it as a document of its own",
+            DocId::of(idx + 1, doc.line, &value)
+        );
+    }
     Ok(resource::classify(&value).map(|kind| Selected {
         index: idx,
         id: DocId::of(idx + 1, doc.line, &value),
@@ -114,8 +125,13 @@ pub fn select(input: &[u8]) -> Result<(Stream<'_>, Vec<Selected>)> {
     Ok((stream, selected))
 }
 
-/// Run `f` over `items`, on as many threads as the machine has (largest
-/// documents first, for balance); results come back in `items` order.
+/// Stack for the threads that parse: `yaml::MAX_DEPTH` levels take about
+/// 20 KiB each in a debug build, and a caller's thread may have only 2 MiB.
+const PARSE_STACK: usize = 64 << 20;
+
+/// Run `f` over `items` on as many threads as the machine has, each with a
+/// parse-sized stack (largest documents first, for balance); results come
+/// back in `items` order.
 fn parallel_map<R: Send>(
     items: &[usize],
     weight: impl Fn(usize) -> usize,
@@ -123,30 +139,40 @@ fn parallel_map<R: Send>(
 ) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(|&i| f(i)).collect();
-    }
+        .min(items.len())
+        .max(1);
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&k| std::cmp::Reverse(weight(items[k])));
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&k) = order.get(n) else { break mine };
+            mine.push((k, f(items[k])));
+        }
+    };
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&k) = order.get(n) else { break mine };
-                        mine.push((k, f(items[k])));
-                    }
-                })
+                std::thread::Builder::new()
+                    .stack_size(PARSE_STACK)
+                    .spawn_scoped(scope, work)
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        let mut done = Vec::with_capacity(items.len());
+        for worker in workers {
+            match worker {
+                Ok(handle) => done.extend(
+                    handle
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                ),
+                // No thread to be had: do the rest here rather than fail.
+                Err(_) => done.extend(work()),
+            }
+        }
+        done
     });
     done.sort_by_key(|(k, _)| *k);
     done.into_iter().map(|(_, r)| r).collect()
@@ -192,15 +218,22 @@ struct Routed {
     changes: Vec<Change>,
     /// The document's new bytes, when it changed.
     after: Option<Vec<u8>>,
+    review: Option<(String, String)>,
     errors: Vec<String>,
     warnings: Vec<String>,
 }
 
 /// Parse, patch, check and re-emit candidate `idx`.
-fn route_one(route: &routes::RouteSpec, stream: &Stream<'_>, idx: usize) -> Result<Option<Routed>> {
+fn route_one(
+    route: &routes::RouteSpec,
+    stream: &Stream<'_>,
+    idx: usize,
+    review: bool,
+) -> Result<Option<Routed>> {
     let Some(mut sel) = select_one(stream, idx)? else {
         return Ok(None);
     };
+    let original = review.then(|| redact::redact(&sel.value));
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     let collector = matches!(sel.kind, Kind::Collector { .. });
     let changes = if collector {
@@ -216,14 +249,18 @@ fn route_one(route: &routes::RouteSpec, stream: &Stream<'_>, idx: usize) -> Resu
         }
     }
     .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
-    let after =
-        (!changes.is_empty()).then(|| stream::rewrite(&stream.docs[idx], &yaml::emit(&sel.value)));
+    let changed = !changes.is_empty();
+    let after = changed.then(|| stream::rewrite(&stream.docs[idx], &yaml::emit(&sel.value)));
+    let review = original
+        .filter(|_| changed)
+        .map(|before| (yaml::emit(&before), yaml::emit(&redact::redact(&sel.value))));
     Ok(Some(Routed {
         index: idx,
         id: sel.id,
         collector,
         changes,
         after,
+        review,
         errors,
         warnings,
     }))
@@ -231,12 +268,22 @@ fn route_one(route: &routes::RouteSpec, stream: &Stream<'_>, idx: usize) -> Resu
 
 /// Run the plan over a whole manifest stream.
 pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
+    render_with(plan, input, false)
+}
+
+/// As `render`, also keeping each patched resource's redacted before/after
+/// text for `kof-route diff`.
+pub fn render_for_review<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
+    render_with(plan, input, true)
+}
+
+fn render_with<'a>(plan: &Plan, input: &'a [u8], review: bool) -> Result<Rendered<'a>> {
     let route = routes::spec(plan);
     let (stream, candidates) = scan(input)?;
     let routed = parallel_map(
         &candidates,
         |i| stream.docs[i].raw.len(),
-        |i| route_one(&route, &stream, i),
+        |i| route_one(&route, &stream, i, review),
     );
     let mut out = Rendered {
         stream: Stream {
@@ -256,12 +303,11 @@ pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
         out.changes
             .extend(r.changes.into_iter().map(|c| (r.id.clone(), c)));
         if let Some(after) = r.after {
-            let before = stream.docs[r.index].raw.to_vec();
             out.patched.push(Patched {
                 index: r.index,
                 id: r.id,
-                before,
                 after,
+                review: r.review,
             });
         }
     }

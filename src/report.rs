@@ -6,62 +6,9 @@
 
 use crate::Rendered;
 use crate::edit::Change;
+use crate::redact::redact;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
-
-/// Does a mapping key name a secret value (not a reference to a Secret)?
-fn secret_key_name(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    [
-        "password",
-        "passwd",
-        "token",
-        "apikey",
-        "api_key",
-        "secret_access_key",
-        "client_secret",
-        "private_key",
-    ]
-    .iter()
-    .any(|s| k.contains(s))
-}
-
-/// A copy of `v` with secret-looking string values replaced by `<redacted>`.
-/// `${env:...}` references are kept: they name a variable, not its value.
-pub fn redact(v: &Value) -> Value {
-    fn hide(v: &Value) -> Value {
-        match v {
-            Value::String(s) if s.starts_with("${env:") => v.clone(),
-            Value::Null => Value::Null,
-            _ => Value::String("<redacted>".into()),
-        }
-    }
-    match v {
-        Value::Object(m) => {
-            let env_like = m
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(secret_key_name);
-            Value::Object(
-                m.iter()
-                    .map(|(k, x)| {
-                        let secret = secret_key_name(k) || (env_like && k == "value");
-                        (
-                            k.clone(),
-                            if secret && !x.is_object() {
-                                hide(x)
-                            } else {
-                                redact(x)
-                            },
-                        )
-                    })
-                    .collect(),
-            )
-        }
-        Value::Array(a) => Value::Array(a.iter().map(redact).collect()),
-        _ => v.clone(),
-    }
-}
 
 fn show(v: &Option<Value>) -> String {
     match v {
@@ -91,13 +38,20 @@ fn line(c: &Change) -> String {
     format!("  {}: {} -> {}\n", c.path, show(&c.old), show(&c.new))
 }
 
-/// A unified diff of every patched document, optionally with ANSI colours.
+/// A unified diff of every patched resource (from `render_for_review`), with
+/// secret values hidden on both sides, optionally with ANSI colours.
 pub fn diff(rendered: &Rendered, color: bool) -> String {
     let mut out = String::new();
     for p in &rendered.patched {
-        let before = String::from_utf8_lossy(&p.before);
-        let after = String::from_utf8_lossy(&p.after);
-        let diff = TextDiff::from_lines(before.as_ref(), after.as_ref());
+        // Only the redacted review texts are ever shown: the bytes may hold secrets.
+        let Some((before, after)) = &p.review else {
+            out.push_str(&format!(
+                "{} changed (rendered without review texts)\n",
+                p.id
+            ));
+            continue;
+        };
+        let diff = TextDiff::from_lines(before.as_str(), after.as_str());
         let title = p.id.to_string();
         out.push_str(&paint(
             &format!("--- {title}\n+++ {title} (routed)\n"),
@@ -138,25 +92,6 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn redacts_values_but_not_references() {
-        let v = json!({
-            "client_auth": {"username": "${env:KOF_VM_USER}", "password": "hunter2"},
-            "token": "abc", "endpoint": "https://x",
-            "env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalr"}, {"name": "LOG", "value": "info"}],
-            "secretKeyRef": {"name": "creds", "key": "password"}
-        });
-        assert_eq!(
-            redact(&v),
-            json!({
-                "client_auth": {"username": "${env:KOF_VM_USER}", "password": "<redacted>"},
-                "token": "<redacted>", "endpoint": "https://x",
-                "env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "<redacted>"}, {"name": "LOG", "value": "info"}],
-                "secretKeyRef": {"name": "creds", "key": "password"}
-            })
-        );
-    }
 
     #[test]
     fn explains_each_change_on_one_line() {

@@ -76,7 +76,7 @@ impl DocId {
         let text = String::from_utf8_lossy(doc.raw);
         let field = |prefix: &str| {
             text.lines()
-                .find_map(|l| l.strip_prefix(prefix))
+                .find_map(|l| l.trim_start_matches('\u{feff}').strip_prefix(prefix))
                 .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
                 .filter(|v| !v.is_empty() && v.len() < 254)
         };
@@ -95,7 +95,10 @@ impl DocId {
 pub fn parse(index: usize, doc: &Doc<'_>) -> Result<Value> {
     let text = std::str::from_utf8(doc.raw)
         .map_err(|e| anyhow!("{}: not valid UTF-8 ({e})", DocId::guess(index, doc)))?;
-    yaml::parse(text).map_err(|e| {
+    // Go's YAML reader (Helm, kubectl) skips a byte-order mark at the start of a
+    // document, as a template saved with one renders; so do we.
+    let text = strip_boms(text);
+    yaml::parse(&text).map_err(|e| {
         anyhow!(
             "{}: invalid YAML at line {}: {}",
             DocId::guess(index, doc),
@@ -103,6 +106,18 @@ pub fn parse(index: usize, doc: &Doc<'_>) -> Result<Value> {
             e.message
         )
     })
+}
+
+/// `text` without byte-order marks at the start of a line.
+fn strip_boms(text: &str) -> std::borrow::Cow<'_, str> {
+    const BOM: char = '\u{feff}';
+    if !text.contains(BOM) {
+        return text.into();
+    }
+    text.split_inclusive('\n')
+        .map(|line| line.trim_start_matches(BOM))
+        .collect::<String>()
+        .into()
 }
 
 /// Recognise a parsed document.
@@ -123,6 +138,21 @@ pub fn classify(v: &Value) -> Option<Kind> {
         }
         _ => None,
     }
+}
+
+/// In a `kind: List` (or `...List`): the kind of the first item kof-route would
+/// have to route, which it cannot do there.
+pub fn listed(v: &Value) -> Option<&'static str> {
+    if !str_at(v, &["kind"])?.ends_with("List") {
+        return None;
+    }
+    v.get("items")?
+        .as_array()?
+        .iter()
+        .find_map(|item| match classify(item)? {
+            Kind::Collector { .. } => Some("an OpenTelemetryCollector"),
+            Kind::OpenCost => Some("the OpenCost Deployment"),
+        })
 }
 
 #[cfg(test)]
@@ -170,6 +200,14 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(kind(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn finds_routable_resources_inside_lists() {
+        let list = yaml::parse("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap}\n- {apiVersion: opentelemetry.io/v1beta1, kind: OpenTelemetryCollector, spec: {config: {}}}").unwrap();
+        assert_eq!(listed(&list), Some("an OpenTelemetryCollector"));
+        let plain = yaml::parse("apiVersion: v1\nkind: List\nitems: [{kind: ConfigMap}]").unwrap();
+        assert_eq!(listed(&plain), None);
     }
 
     #[test]

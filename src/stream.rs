@@ -47,7 +47,7 @@ pub fn split(input: &[u8]) -> Stream<'_> {
     }
     for hit in memmem::find_iter(body, b"\n---") {
         if is_separator(line_at(body, hit + 1)) {
-            starts.push(hit + 1);
+            starts.push(with_directives(body, hit + 1));
         }
     }
     if body.is_empty() {
@@ -75,6 +75,23 @@ pub fn split(input: &[u8]) -> Stream<'_> {
     Stream { bom, docs }
 }
 
+/// Directives (`%YAML`, `%TAG`) belong to the document after them: move a
+/// separator's start back over the directive lines right before it.
+fn with_directives(body: &[u8], separator: usize) -> usize {
+    let mut start = separator;
+    while start > 0 {
+        let prev = body[..start - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        if body[prev] != b'%' {
+            break;
+        }
+        start = prev;
+    }
+    start
+}
+
 fn line_at(body: &[u8], at: usize) -> &[u8] {
     let rest = &body[at..];
     match memchr::memchr(b'\n', rest) {
@@ -94,8 +111,12 @@ impl<'a> Doc<'a> {
     /// resource (`# Source:` in Helm 3, chart comments in Helm 4).
     pub fn parts(&self) -> Parts<'a> {
         let raw = self.raw;
-        let sep_end = if is_separator(line_at(raw, 0)) {
-            next_line(raw, 0)
+        let mut directives_end = 0;
+        while raw.get(directives_end) == Some(&b'%') {
+            directives_end = next_line(raw, directives_end);
+        }
+        let sep_end = if is_separator(line_at(raw, directives_end)) {
+            next_line(raw, directives_end)
         } else {
             0
         };
@@ -136,14 +157,21 @@ impl<'a> Doc<'a> {
 pub fn rewrite(doc: &Doc<'_>, body: &str) -> Vec<u8> {
     let parts = doc.parts();
     let mut out = Vec::with_capacity(doc.raw.len() + body.len() / 4);
-    // A separator that carries content (`--- {a: 1}`) was part of the resource.
-    let carried = parts
-        .separator
+    // Directives stay; a separator that carries content (`--- {a: 1}`) was part
+    // of the resource and is written bare.
+    let sep = parts.separator;
+    let line = sep[..sep.len().saturating_sub(1)]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let (directives, sep_line) = sep.split_at(line);
+    out.extend_from_slice(directives);
+    let carried = sep_line
         .get(3..)
         .map(<[u8]>::trim_ascii)
         .unwrap_or_default();
     if carried.is_empty() || carried.starts_with(b"#") {
-        out.extend_from_slice(parts.separator);
+        out.extend_from_slice(sep_line);
     } else {
         out.extend_from_slice(if doc.crlf() { b"---\r\n" } else { b"---\n" });
     }
@@ -255,6 +283,14 @@ mod tests {
             ("a: 1\r\n---\r\nb: 2\r\n", &["a: 1\r\n", "---\r\nb: 2\r\n"]),
             ("a: '---x'\n----\n", &["a: '---x'\n----\n"]),
             ("a: 1\n--- |\n  text\n", &["a: 1\n", "--- |\n  text\n"]),
+            ("%YAML 1.1\n---\na: 1\n", &["%YAML 1.1\n---\na: 1\n"]),
+            (
+                "a: 1\n...\n%YAML 1.1\n%TAG !k! tag:k,2024:\n---\nb: 2\n",
+                &[
+                    "a: 1\n...\n",
+                    "%YAML 1.1\n%TAG !k! tag:k,2024:\n---\nb: 2\n",
+                ],
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(&raws(input), want, "input {input:?}");
@@ -333,6 +369,11 @@ mod tests {
             ("# helm4 comment\na: 1\n", "# helm4 comment\nb: 2\n"),
             ("--- # note\na: 1\n", "--- # note\nb: 2\n"),
             ("--- {a: 1}\n", "---\nb: 2\n"),
+            (
+                "%YAML 1.1\n--- # c\n# h\na: 1\n",
+                "%YAML 1.1\n--- # c\n# h\nb: 2\n",
+            ),
+            ("%YAML 1.1\n--- {a: 1}\n", "%YAML 1.1\n---\nb: 2\n"),
             ("---\r\na: 1\r\n", "---\r\nb: 2\r\n"),
             ("---\na: 1", "---\nb: 2"),
         ];

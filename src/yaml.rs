@@ -26,15 +26,44 @@ impl fmt::Display for SyntaxError {
 
 impl std::error::Error for SyntaxError {}
 
+/// Nesting deeper than this is refused: Kubernetes objects (CRD schemas
+/// included) stay far below it, and it bounds the parser's stack use.
+pub const MAX_DEPTH: usize = 128;
+
 fn options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     o.legacy_octal_numbers = true;
     o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
-    o.budget = None;
+    // Size limits are lifted (a document may be 100 MB, a stream may hold any
+    // number of documents); depth and alias expansion stay bounded.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_reader_input_bytes = None;
+    budget.max_events = usize::MAX;
+    budget.max_nodes = usize::MAX;
+    budget.max_documents = usize::MAX;
+    budget.max_total_scalar_bytes = usize::MAX;
+    budget.max_depth = MAX_DEPTH;
+    o.budget = Some(budget);
+    // An alias bomb is refused after 100k replayed events (about 1,000 times a
+    // real manifest's use of aliases), not after a million.
+    o.alias_limits.max_total_replayed_events = 100_000;
     o.with_snippet = false;
-    // Comments are dropped from a patched body anyway; not collecting them halves no work twice.
+    // Comments are dropped from a patched body anyway: do not collect them.
     o.emit_comments = false;
     o
+}
+
+/// The crate's message without its position (we report our own) and without
+/// advice meant for Rust programmers (`; use from_str_multiple ...`).
+fn plain_message(message: String) -> String {
+    let cut = [" at line ", "; use "]
+        .iter()
+        .filter_map(|m| message.find(m))
+        .min();
+    match cut {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    }
 }
 
 /// Parse one YAML document into a JSON value tree (mapping order kept).
@@ -43,12 +72,7 @@ pub fn parse(text: &str) -> Result<Value, SyntaxError> {
         let (line, column) = e
             .location()
             .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
-        let message = e.to_string();
-        // The crate appends "at line L, column C"; we report the line ourselves.
-        let message = match message.rfind(" at line ") {
-            Some(cut) => message[..cut].to_string(),
-            None => message,
-        };
+        let message = plain_message(e.to_string());
         SyntaxError {
             line,
             column,
@@ -117,6 +141,52 @@ mod tests {
     fn never_folds_long_lines() {
         let long = "x".repeat(300);
         assert_eq!(emit(&json!({ "k": long })), format!("k: {long}\n"));
+    }
+
+    #[test]
+    fn bounds_depth_and_alias_expansion_but_not_size() {
+        let deep = format!(
+            "a: {}{}",
+            "[".repeat(MAX_DEPTH + 10),
+            "]".repeat(MAX_DEPTH + 10)
+        );
+        // Parsing needs about 20 KiB of stack a level in a debug build: more
+        // than a test thread's 2 MiB at this depth (`render` runs on big stacks).
+        let refused = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || parse(&deep).is_err())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(refused);
+        let ok = format!("a: {}{}", "[".repeat(40), "]".repeat(40));
+        assert!(parse(&ok).is_ok());
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("b{}", i - 1)
+            };
+            bomb.push_str(&format!(
+                "b{i}: &b{i} [{}]\n",
+                vec![format!("*{prev}"); 10].join(", ")
+            ));
+        }
+        assert!(parse(&bomb).is_err(), "an alias bomb must be refused");
+        let many = "- x\n".repeat(300_000);
+        assert_eq!(
+            parse(&many).unwrap().as_array().map(Vec::len),
+            Some(300_000)
+        );
+    }
+
+    #[test]
+    fn messages_carry_no_rust_api_advice() {
+        let err = parse("a: 1\n...\nb: 2\n").unwrap_err();
+        assert!(!err.message.contains("; use "), "{err}");
+        let err = parse("~: x\n").unwrap_err();
+        assert!(!err.message.contains("; use "), "{err}");
     }
 
     #[test]
