@@ -532,14 +532,13 @@ fn collector_with_x(value: &str) -> String {
 /// (the parser's depth limit, not a stack overflow), copied when it is not a
 /// candidate, and routed at a depth real configs could have.
 ///
-/// The binary parses on its main thread (8 MiB). In process, the parser needs
-/// about 20 KiB of stack per nesting level in a debug build (3.5 KiB in
-/// release), more than a test thread's 2 MiB at depth 100, so the in-process
-/// checks here run on a thread with a large stack (see FINDINGS.md).
+/// The in-process checks run on a 16 MiB stack: `render` parses on threads of
+/// its own, but `check_success` calls `select`, which parses on the caller's
+/// thread (FINDINGS.md, F5).
 #[test]
 fn deep_nesting() {
     std::thread::Builder::new()
-        .stack_size(64 << 20)
+        .stack_size(16 << 20)
         .spawn(deep_nesting_checks)
         .unwrap()
         .join()
@@ -1091,4 +1090,91 @@ fn check_secrets(inputs: Vec<(&'static str, Vec<u8>)>, extra: &[&str], diff_stdo
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+// ----- findings ----------------------------------------------------------------
+// What src/ got wrong before ec3e897, with the correct behaviour asserted:
+// tests/hostile/FINDINGS.md has the reproductions.
+
+/// F2, F3, F4, F6: the rows of the Findings table in tests/hostile/README.md.
+#[test]
+fn findings_table() {
+    check_table("Findings");
+}
+
+/// F1: neither `--explain` (stderr) nor `kof-route diff` (stdout) prints a
+/// secret value, for every route, over every secret input.
+#[test]
+fn findings_explain_and_diff_print_no_secret_value() {
+    check_secrets(secret_inputs(), &["--explain"], true);
+}
+
+fn nested(open: &str, close: &str, n: usize) -> String {
+    format!("{}{}", open.repeat(n), close.repeat(n))
+}
+
+/// F5: with two collectors (parsed on worker threads), nesting up to and past
+/// the parser's limit is routed or refused with the document named; the
+/// binary never dies of a stack overflow.
+#[test]
+fn findings_deep_nesting_with_several_collectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = route_args("mothership", dir.path());
+    let second = collector().replace("kc-daemon", "kc-second");
+    let mut failures = Vec::new();
+    for n in [50, 100, 200, 1_000, 100_000] {
+        for (open, close) in [("[", "]"), ("{a: ", "}")] {
+            let input = format!("{}{second}", collector_with_x(&nested(open, close, n)));
+            let what = format!("two collectors, one nested {n} deep with {open:?}");
+            let r = run(&args, input.as_bytes());
+            check_any_run(&what, &r, &mut failures);
+            if r.code == Some(1) && !r.stderr.contains("kof/kc-daemon") {
+                failures.push(format!("{what}: collector not named: {}", r.stderr));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// F5: `render` on a thread with the default 2 MiB stack, over nesting up to
+/// and past the parser's limit, returns. Runs in a child process (this test
+/// binary again), so a stack overflow fails this test, not the whole suite.
+#[test]
+fn findings_render_fits_a_default_thread_stack() {
+    const PROBE: &str = "KOF_ROUTE_HOSTILE_STACK_PROBE";
+    const NAME: &str = "findings_render_fits_a_default_thread_stack";
+    if std::env::var_os(PROBE).is_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan("mothership", dir.path());
+        for n in [50, 100, 200, 1_000] {
+            for (open, close) in [("[", "]"), ("{a: ", "}")] {
+                let input = collector_with_x(&nested(open, close, n));
+                let plan = plan.clone();
+                eprintln!("probe: {n} deep with {open:?}");
+                std::thread::Builder::new()
+                    .stack_size(2 << 20)
+                    .spawn(move || {
+                        let _ = render(&plan, input.as_bytes());
+                    })
+                    .unwrap()
+                    .join()
+                    .unwrap();
+            }
+        }
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([NAME, "--exact", "--test-threads=1", "--nocapture"])
+        .env(PROBE, "1")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "render overflowed a 2 MiB thread stack ({:?}); last probe: {}",
+        out.status,
+        log.lines()
+            .rfind(|l| l.starts_with("probe:"))
+            .unwrap_or("none")
+    );
 }

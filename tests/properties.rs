@@ -10,11 +10,12 @@
 //! YAML-token soup and randomly damaged streams must never panic: `render`
 //! returns the whole output or an error naming the document, never a part.
 //!
-//! The parser needs more stack per nesting level in a debug build than a test
-//! thread's 2 MiB allows at the depths random input reaches (see
-//! tests/hostile/FINDINGS.md), so each property runs on a thread with a large
-//! stack. `PROPTEST_CASES` overrides the number of cases; failures are kept in
-//! tests/hostile/proptest-regressions.txt and replayed first.
+//! Each property runs on a thread with a 16 MiB stack: `render` parses on
+//! threads of its own, but the checks here also call `select`, which parses
+//! on the caller's thread and needs about 2.5 MiB at the depth limit in a
+//! debug build (tests/hostile/FINDINGS.md, F5). `PROPTEST_CASES` overrides the
+//! number of cases; failures are kept in tests/hostile/proptest-regressions.txt
+//! and replayed first.
 
 use kof_route::cli::Cli;
 use kof_route::plan::Plan;
@@ -68,10 +69,10 @@ fn plans(dir: &std::path::Path, allow_missing: bool) -> Vec<(String, Plan)> {
         .collect()
 }
 
-/// Run `f` on a thread with a 256 MiB stack and re-raise its panic.
-fn on_big_stack(f: impl FnOnce() + Send + 'static) {
+/// Run `f` on a new thread with a 16 MiB stack and re-raise its panic.
+fn on_thread(f: impl FnOnce() + Send + 'static) {
     let handle = std::thread::Builder::new()
-        .stack_size(256 << 20)
+        .stack_size(16 << 20)
         .spawn(f)
         .unwrap();
     if let Err(panic) = handle.join() {
@@ -411,7 +412,7 @@ fn any_outcome(plan: &Plan, input: &[u8]) -> Result<(), TestCaseError> {
 /// Generated Helm 3 / Helm 4 streams with collectors route under every route.
 #[test]
 fn generated_streams_route_and_keep_their_shape() {
-    on_big_stack(|| {
+    on_thread(|| {
         let dir = tempfile::tempdir().unwrap();
         let plans = plans(dir.path(), false);
         check(256, (generated(), 0..plans.len()), |(g, p)| {
@@ -441,7 +442,7 @@ fn generated_streams_route_and_keep_their_shape() {
 /// With --allow-missing, a stream without collectors comes out as it went in.
 #[test]
 fn streams_without_collectors_pass_through_when_allowed() {
-    on_big_stack(|| {
+    on_thread(|| {
         let dir = tempfile::tempdir().unwrap();
         let plans = plans(dir.path(), true);
         let no_collector = generated().prop_map(|mut g| {
@@ -461,7 +462,7 @@ fn streams_without_collectors_pass_through_when_allowed() {
 /// Arbitrary bytes: never a panic; Ok keeps the invariants, Err names the document.
 #[test]
 fn arbitrary_bytes_never_panic() {
-    on_big_stack(|| {
+    on_thread(|| {
         let dir = tempfile::tempdir().unwrap();
         let mut plans = plans(dir.path(), false);
         plans.extend(self::plans(dir.path(), true));
@@ -548,7 +549,7 @@ const TOKENS: &[&str] = &[
 
 #[test]
 fn yaml_token_soup_never_panics() {
-    on_big_stack(|| {
+    on_thread(|| {
         let dir = tempfile::tempdir().unwrap();
         let mut plans = plans(dir.path(), false);
         plans.extend(self::plans(dir.path(), true));
@@ -563,7 +564,7 @@ fn yaml_token_soup_never_panics() {
 /// A generated stream with a few bytes replaced, inserted or removed.
 #[test]
 fn damaged_streams_never_panic() {
-    on_big_stack(|| {
+    on_thread(|| {
         let dir = tempfile::tempdir().unwrap();
         let plans = plans(dir.path(), false);
         let edits =
