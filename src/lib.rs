@@ -91,7 +91,8 @@ fn scan(input: &[u8]) -> Result<(Stream<'_>, Vec<usize>)> {
     let stream = stream::split(input);
     let body = &input[stream.bom.len()..];
     check_bytes(&stream, body)?;
-    let candidates = stream::candidates(&stream, body, &resource::NEEDLES);
+    let mut candidates = stream::candidates(&stream, body, &resource::NEEDLES);
+    candidates.retain(|&i| resource::may_be_routable(stream.docs[i].raw));
     Ok((stream, candidates))
 }
 

@@ -16,6 +16,41 @@ use std::fmt;
 /// and its Deployment kind). Everything else is copied without being parsed.
 pub const NEEDLES: [&[&[u8]]; 2] = [&[b"OpenTelemetryCollector"], &[b"opencost", b"Deployment"]];
 
+/// The cheap scan's second look: can this document's kind be one kof-route
+/// routes (or a List holding one)? Reads only a top-level block `kind:` line (a
+/// `kind:` at column 0 can only be a top-level key; the last one wins, as in
+/// Kubernetes). When the kind is not a plain word, or there is no such line
+/// (flow style), or a `...` may start a second document, the answer is yes:
+/// the document is parsed.
+pub fn may_be_routable(raw: &[u8]) -> bool {
+    // After a `...` end marker a second document may follow: parse to be sure.
+    if memchr::memmem::find(raw, b"\n...").is_some() {
+        return true;
+    }
+    let mut kind = None;
+    let mut at = 0;
+    while let Some(hit) = memchr::memmem::find(&raw[at..], b"kind:") {
+        let start = at + hit;
+        at = start + 5;
+        if start > 0 && raw[start - 1] != b'\n' {
+            continue;
+        }
+        let end = memchr::memchr(b'\n', &raw[at..]).map_or(raw.len(), |e| at + e);
+        let value = raw[at..end]
+            .split(|&b| b == b'#')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
+        kind = Some(value);
+    }
+    match kind {
+        Some(word) if !word.is_empty() && word.iter().all(u8::is_ascii_alphanumeric) => {
+            matches!(word, b"OpenTelemetryCollector" | b"Deployment") || word.ends_with(b"List")
+        }
+        _ => true,
+    }
+}
+
 /// What a selected document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -199,6 +234,31 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(kind(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_kind_line_rules_documents_out_only_when_certain() {
+        let cases: [(&str, bool); 10] = [
+            ("kind: OpenTelemetryCollector\n...\nkind: ConfigMap\n", true),
+            ("apiVersion: v1\nkind: OpenTelemetryCollector\n", true),
+            ("kind: Deployment # opencost\n", true),
+            ("kind: List\nitems: []\n", true),
+            (
+                "kind: CustomResourceDefinition\nspec:\n  names:\n    kind: OpenTelemetryCollector\n",
+                false,
+            ),
+            (
+                "kind: ConfigMap\ndata:\n  x: |\n    kind: OpenTelemetryCollector\n",
+                false,
+            ),
+            ("kind: \"OpenTelemetryCollector\"\n", true),
+            ("{kind: OpenTelemetryCollector}\n", true),
+            ("kind: ConfigMap\nkind: OpenTelemetryCollector\n", true),
+            ("---\n# Source: x\nkind: Secret\n", false),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(may_be_routable(raw.as_bytes()), want, "{raw:?}");
         }
     }
 
