@@ -5,7 +5,8 @@
 #   FUZZ_SECONDS=600 scripts/fuzz.sh render    # one target
 #
 # Targets (fuzz/fuzz_targets/): `split` (the stream splitter) and `render` (the
-# whole pipeline, every route). Built as cargo-fuzz builds them, minus the
+# whole pipeline, every route); what they assert is in fuzz/checks.rs, which
+# `cargo test` also builds and replays over the seeds (tests/properties.rs). Built as cargo-fuzz builds them, minus the
 # sanitizer that needs nightly: libFuzzer (from the libfuzzer-sys crate, compiled
 # with the C++ compiler) driven by LLVM SanitizerCoverage, which stable rustc
 # enables with -C passes=sancov-module; debug assertions and overflow checks on.
@@ -78,5 +79,8 @@ for t in "${targets[@]}"; do
     ls -la "$artifacts"
   fi
   grep -E 'stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|cov: ' "$log" | tail -4 | sed 's/^/   /'
+  # libFuzzer also keeps inputs slower than 10 s (slow-unit-*): not failures, but worth a look.
+  kept=$(ls "$artifacts")
+  [ -z "$kept" ] || echo "   inputs kept in $artifacts: $(echo $kept)"
 done
 exit $status

@@ -24,6 +24,11 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The fuzz targets' checks (fuzz/checks.rs), built here too so that an API
+/// change breaks this build rather than only scripts/fuzz.sh.
+#[path = "../fuzz/checks.rs"]
+mod fuzz_checks;
+
 const EXPORTER_FILE: &str = "exporters:
   otlphttp/vendor: {endpoint: https://otlp.example.com}
 pipelines: {logs: [otlphttp/vendor], metrics: [otlphttp/vendor], traces: [otlphttp/vendor]}
@@ -622,4 +627,37 @@ fn splitter_covers_every_byte() {
             Ok(())
         },
     );
+}
+
+/// The fuzz targets' checks over the fuzzer's seeds: the corpus in
+/// tests/hostile/, the fixtures, every route.
+#[test]
+fn fuzz_checks_over_the_seed_corpus() {
+    on_thread(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [
+            "tests/hostile",
+            "fixtures/variants",
+            "fixtures/kof-1.11/helm3",
+            "fixtures/kof-1.11/helm4",
+        ] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 50, "{files:?}");
+        for path in files {
+            let data = std::fs::read(&path).unwrap();
+            fuzz_checks::split(&data);
+            for route in 0..fuzz_checks::ROUTES.len() as u8 {
+                let mut input = vec![route];
+                input.extend_from_slice(&data);
+                fuzz_checks::render_with_route_byte(&input);
+            }
+        }
+    });
 }

@@ -1,0 +1,110 @@
+//! What the fuzz targets check, as plain functions that panic on a violation.
+//!
+//! Shared by the libFuzzer targets (fuzz_targets/) and by `cargo test`
+//! (tests/properties.rs replays them over the corpus), so a change of the
+//! library's API breaks the ordinary test build, not only scripts/fuzz.sh.
+
+// Each fuzz target uses one of these functions.
+#![allow(dead_code)]
+
+use kof_route::cli::Cli;
+use kof_route::plan::Plan;
+use kof_route::{render, select, stream};
+use std::sync::OnceLock;
+
+/// The stream splitter over any bytes: it never panics, every byte lands in
+/// exactly one document, documents are contiguous with their line numbers
+/// counted, a document's parts are its bytes in order, and rewriting a
+/// document's body never panics.
+pub fn split(data: &[u8]) {
+    let s = stream::split(data);
+    let mut joined = s.bom.to_vec();
+    let (mut offset, mut line) = (0, 1);
+    for doc in &s.docs {
+        assert_eq!(doc.offset, offset, "documents are contiguous");
+        assert_eq!(doc.line, line, "line numbers count newlines");
+        assert!(!doc.raw.is_empty(), "no empty document");
+        offset += doc.raw.len();
+        line += doc.raw.iter().filter(|&&b| b == b'\n').count();
+        joined.extend_from_slice(doc.raw);
+        let p = doc.parts();
+        assert_eq!(
+            [p.separator, p.header, p.body, p.trailer].concat(),
+            doc.raw,
+            "parts cover the document"
+        );
+        let _ = stream::rewrite(doc, "a: 1\n");
+    }
+    assert_eq!(joined, data, "every byte lands in one document");
+}
+
+/// The routes the `render` check picks from with its first byte.
+pub const ROUTES: [&[&str]; 5] = [
+    &["--route=mothership"],
+    &["--route=mothership", "--allow-missing"],
+    &[
+        "--route=regional",
+        "--regional-domain=example.com",
+        "--regional-cluster=regional-1",
+    ],
+    &["--route=regional-istio", "--regional-cluster=regional-1"],
+    &["--route=cloudwatch", "--aws-region=us-east-2"],
+];
+
+fn plans() -> &'static [Plan] {
+    static PLANS: OnceLock<Vec<Plan>> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        ROUTES
+            .iter()
+            .map(|args| {
+                let cli = <Cli as clap::Parser>::try_parse_from(
+                    std::iter::once("kof-route").chain(args.iter().copied()),
+                )
+                .expect("route flags parse");
+                Plan::build(&cli.args).expect("route flags are valid")
+            })
+            .collect()
+    })
+}
+
+/// The whole pipeline: the first byte picks a route, the rest is the input.
+/// `render` never panics; a refusal names the document and line (or says why
+/// the whole stream is refused); on success the document count is kept,
+/// documents that are not collectors or OpenCost are byte-identical, and a
+/// second run with the same route changes nothing.
+pub fn render_with_route_byte(data: &[u8]) {
+    let Some((&pick, input)) = data.split_first() else {
+        return;
+    };
+    let plan = &plans()[usize::from(pick) % ROUTES.len()];
+    let rendered = match render(plan, input) {
+        Ok(r) => r,
+        Err(e) => {
+            let m = format!("{e:#}");
+            assert!(
+                m.contains("no OpenTelemetryCollector")
+                    || m.contains("leaves collectors inconsistent")
+                    || (m.contains("doc #") && m.contains("(line ")),
+                "an error that names no document: {m}"
+            );
+            return;
+        }
+    };
+    let output = rendered.output();
+    let (a, b) = (stream::split(input), stream::split(&output));
+    assert_eq!(a.bom, b.bom, "byte-order mark changed");
+    assert_eq!(a.docs.len(), b.docs.len(), "document count changed");
+    let selected: Vec<usize> = select(input)
+        .expect("render accepted what select refuses")
+        .1
+        .iter()
+        .map(|s| s.index)
+        .collect();
+    for (i, (x, y)) in a.docs.iter().zip(&b.docs).enumerate() {
+        if !selected.contains(&i) {
+            assert_eq!(x.raw, y.raw, "untouched document #{} changed", i + 1);
+        }
+    }
+    let again = render(plan, &output).expect("the output is accepted again");
+    assert_eq!(again.output(), output, "a second run changed the output");
+}
