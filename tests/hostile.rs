@@ -1178,3 +1178,43 @@ fn findings_render_fits_a_default_thread_stack() {
             .unwrap_or("none")
     );
 }
+
+/// F5b: `select` (what `kof-route check` runs) on a thread with the default
+/// 2 MiB stack, over nesting up to and past the depth bound, returns. Runs in
+/// a child process, like the test above.
+#[test]
+fn findings_select_fits_a_default_thread_stack() {
+    const PROBE: &str = "KOF_ROUTE_HOSTILE_SELECT_PROBE";
+    const NAME: &str = "findings_select_fits_a_default_thread_stack";
+    if std::env::var_os(PROBE).is_some() {
+        for n in [50, 100, 127, 200] {
+            for (open, close) in [("[", "]"), ("{a: ", "}")] {
+                let input = collector_with_x(&nested(open, close, n));
+                eprintln!("probe: {n} deep with {open:?}");
+                std::thread::Builder::new()
+                    .stack_size(2 << 20)
+                    .spawn(move || {
+                        let _ = select(input.as_bytes()).map(|_| ());
+                    })
+                    .unwrap()
+                    .join()
+                    .unwrap();
+            }
+        }
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([NAME, "--exact", "--test-threads=1", "--nocapture"])
+        .env(PROBE, "1")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "select overflowed a 2 MiB thread stack ({:?}); last probe: {}",
+        out.status,
+        log.lines()
+            .rfind(|l| l.starts_with("probe:"))
+            .unwrap_or("none")
+    );
+}
