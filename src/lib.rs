@@ -119,9 +119,15 @@ fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
 /// Returns the stream and the selected resources, in stream order.
 pub fn select(input: &[u8]) -> Result<(Stream<'_>, Vec<Selected>)> {
     let (stream, candidates) = scan(input)?;
+    // Parsed on parse-sized stacks, as in `render`: the caller's may be small.
+    let parsed = parallel_map(
+        &candidates,
+        |i| stream.docs[i].raw.len(),
+        |i| select_one(&stream, i),
+    );
     let mut selected = Vec::new();
-    for idx in candidates {
-        selected.extend(select_one(&stream, idx)?);
+    for sel in parsed {
+        selected.extend(sel?);
     }
     Ok((stream, selected))
 }
