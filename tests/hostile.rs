@@ -1136,26 +1136,24 @@ fn findings_deep_nesting_with_several_collectors() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// F5: `render` on a thread with the default 2 MiB stack, over nesting up to
-/// and past the parser's limit, returns. Runs in a child process (this test
-/// binary again), so a stack overflow fails this test, not the whole suite.
-#[test]
-fn findings_render_fits_a_default_thread_stack() {
-    const PROBE: &str = "KOF_ROUTE_HOSTILE_STACK_PROBE";
-    const NAME: &str = "findings_render_fits_a_default_thread_stack";
-    if std::env::var_os(PROBE).is_some() {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = plan("mothership", dir.path());
-        for n in [50, 100, 200, 1_000] {
+/// Run `work` on 2 MiB threads over nesting depths `depths`, in a child
+/// process (this test binary again, re-running test `name` with `probe` set),
+/// so a stack overflow fails the calling test, not the whole suite.
+fn fits_a_default_thread_stack(
+    name: &str,
+    probe: &str,
+    depths: &[usize],
+    work: impl Fn(String) + Clone + Send + 'static,
+) {
+    if std::env::var_os(probe).is_some() {
+        for &n in depths {
             for (open, close) in [("[", "]"), ("{a: ", "}")] {
                 let input = collector_with_x(&nested(open, close, n));
-                let plan = plan.clone();
+                let work = work.clone();
                 eprintln!("probe: {n} deep with {open:?}");
                 std::thread::Builder::new()
                     .stack_size(2 << 20)
-                    .spawn(move || {
-                        let _ = render(&plan, input.as_bytes());
-                    })
+                    .spawn(move || work(input))
                     .unwrap()
                     .join()
                     .unwrap();
@@ -1164,14 +1162,14 @@ fn findings_render_fits_a_default_thread_stack() {
         return;
     }
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([NAME, "--exact", "--test-threads=1", "--nocapture"])
-        .env(PROBE, "1")
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(probe, "1")
         .output()
         .unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "render overflowed a 2 MiB thread stack ({:?}); last probe: {}",
+        "{name}: overflowed a 2 MiB thread stack ({:?}); last probe: {}",
         out.status,
         log.lines()
             .rfind(|l| l.starts_with("probe:"))
@@ -1179,42 +1177,32 @@ fn findings_render_fits_a_default_thread_stack() {
     );
 }
 
+/// F5: `render` on a thread with the default 2 MiB stack, over nesting up to
+/// and past the parser's limit, returns.
+#[test]
+fn findings_render_fits_a_default_thread_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan("mothership", dir.path());
+    fits_a_default_thread_stack(
+        "findings_render_fits_a_default_thread_stack",
+        "KOF_ROUTE_HOSTILE_STACK_PROBE",
+        &[50, 100, 200, 1_000],
+        move |input| {
+            let _ = render(&plan, input.as_bytes());
+        },
+    );
+}
+
 /// F5b: `select` (what `kof-route check` runs) on a thread with the default
-/// 2 MiB stack, over nesting up to and past the depth bound, returns. Runs in
-/// a child process, like the test above.
+/// 2 MiB stack, over nesting up to and past the depth bound, returns.
 #[test]
 fn findings_select_fits_a_default_thread_stack() {
-    const PROBE: &str = "KOF_ROUTE_HOSTILE_SELECT_PROBE";
-    const NAME: &str = "findings_select_fits_a_default_thread_stack";
-    if std::env::var_os(PROBE).is_some() {
-        for n in [50, 100, 127, 200] {
-            for (open, close) in [("[", "]"), ("{a: ", "}")] {
-                let input = collector_with_x(&nested(open, close, n));
-                eprintln!("probe: {n} deep with {open:?}");
-                std::thread::Builder::new()
-                    .stack_size(2 << 20)
-                    .spawn(move || {
-                        let _ = select(input.as_bytes()).map(|_| ());
-                    })
-                    .unwrap()
-                    .join()
-                    .unwrap();
-            }
-        }
-        return;
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([NAME, "--exact", "--test-threads=1", "--nocapture"])
-        .env(PROBE, "1")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "select overflowed a 2 MiB thread stack ({:?}); last probe: {}",
-        out.status,
-        log.lines()
-            .rfind(|l| l.starts_with("probe:"))
-            .unwrap_or("none")
+    fits_a_default_thread_stack(
+        "findings_select_fits_a_default_thread_stack",
+        "KOF_ROUTE_HOSTILE_SELECT_PROBE",
+        &[50, 100, 127, 200],
+        |input| {
+            let _ = select(input.as_bytes()).map(|_| ());
+        },
     );
 }
