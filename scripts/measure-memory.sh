@@ -7,8 +7,8 @@
 # Three inputs, each one small collector followed by one big document of
 # SIZE_MIB (a ConfigMap whose data is a block string of 100-byte lines):
 #   copied   the big document is not a candidate: copied without being parsed
-#   parsed   it mentions opencost and Deployment, so it is parsed (and then
-#            copied: it is a ConfigMap)
+#   parsed   a List that mentions opencost and Deployment, so it is parsed
+#            (a List may hold the OpenCost Deployment) and then copied
 #   patched  the big string is inside the collector's spec.config, so the
 #            collector is parsed, patched and written back
 # Prints input size, peak RSS (GNU time's %M, in KiB) and their ratio.
@@ -54,7 +54,7 @@ lines() { # $1: indent; SIZE_MIB worth of 100-byte lines
 }
 
 { head_part; tail_part; printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: big-blob}\ndata:\n  blob: |\n'; lines "    "; } > "$dir/copied.yaml"
-{ head_part; tail_part; printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: opencost-dashboard, annotations: {note: a dashboard of the Deployment}}\ndata:\n  blob: |\n'; lines "    "; } > "$dir/parsed.yaml"
+{ head_part; tail_part; printf -- '---\napiVersion: v1\nkind: List\nmetadata: {annotations: {note: opencost Deployment dashboards}}\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: opencost-dashboard}\n  data:\n    blob: |\n'; lines "      "; } > "$dir/parsed.yaml"
 { head_part; printf '    x-blob: |\n'; lines "      "; printf '\n'; tail_part; } > "$dir/patched.yaml"
 
 printf '%-8s %12s %14s %7s %8s\n' input "input bytes" "peak RSS KiB" ratio seconds

@@ -419,11 +419,12 @@ fn peak_rss_kib(args: &[String], input: &Path) -> Option<(u64, Run)> {
     ))
 }
 
-/// A 100 MiB single document, once copied (a ConfigMap) and once parsed (it
-/// mentions opencost and Deployment, so it is a candidate): exit 0, copied
-/// byte for byte, and peak memory a small multiple of the input (release build,
-/// scripts/measure-memory.sh: 1.04x for both; the bounds leave room for the
-/// debug build and for the whole-copy output kof-route wrote before 04a2390).
+/// A 100 MiB single document, once not a candidate at all (a ConfigMap) and
+/// once found by the byte search (it mentions opencost and Deployment) and
+/// ruled out by its top-level `kind:` line: exit 0, copied byte for byte, and
+/// peak memory a small multiple of the input (release build: 1.04x for both;
+/// scripts/measure-memory.sh measures a parsed 100 MiB List too; the bounds
+/// leave room for the debug build).
 #[test]
 fn hundred_megabyte_document() {
     const SIZE: usize = 100 << 20;
@@ -481,9 +482,9 @@ fn hundred_megabyte_document() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// 100,000 tiny documents, one in ten a candidate (a ConfigMap that mentions
-/// opencost and Deployment, so it is parsed), and one collector: every
-/// document kept, in order.
+/// 100,000 tiny documents, one in ten found by the byte search (a ConfigMap
+/// that mentions opencost and Deployment; its kind line rules it out), and one
+/// collector: every document kept, in order.
 #[test]
 fn hundred_thousand_documents() {
     let mut input = String::new();
