@@ -14,9 +14,16 @@ use std::borrow::Cow;
 /// The collector's config as a value tree, whichever form the resource holds
 /// it in: borrowed when it is a mapping, parsed when it is a YAML string.
 pub fn config_of(doc: &Value) -> Result<Cow<'_, Value>> {
+    match config_field(doc)? {
+        Value::String(text) => Ok(Cow::Owned(parse_config_text(text)?)),
+        mapping => Ok(Cow::Borrowed(mapping)),
+    }
+}
+
+/// `spec.config` if it is a mapping or a string (not parsed), else why not.
+fn config_field(doc: &Value) -> Result<&Value> {
     match doc.get("spec").and_then(|s| s.get("config")) {
-        Some(v @ Value::Object(_)) => Ok(Cow::Borrowed(v)),
-        Some(Value::String(text)) => Ok(Cow::Owned(parse_config_text(text)?)),
+        Some(v @ (Value::Object(_) | Value::String(_))) => Ok(v),
         None if doc.get("spec").is_none_or(Value::is_null) => bail!("has no spec"),
         None | Some(Value::Null) => bail!("has no spec.config"),
         Some(other) => bail!(
@@ -29,7 +36,7 @@ pub fn config_of(doc: &Value) -> Result<Cow<'_, Value>> {
 /// Apply `route` to the collector `doc`; returns what changed (config paths
 /// are prefixed with `spec.config.`).
 pub fn patch(doc: &mut Value, route: &RouteSpec) -> Result<Vec<Change>> {
-    config_of(doc)?;
+    config_field(doc)?;
     // Edit the config in place: a mapping is taken out of the document and put
     // back; a string is parsed, and re-emitted only if something changed.
     let slot = doc
