@@ -10,6 +10,9 @@
 use serde_json::Value;
 use std::fmt;
 
+mod fast;
+mod scalar;
+
 /// A YAML syntax error at a 1-based line and column of the parsed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -68,6 +71,20 @@ fn plain_message(message: String) -> String {
 
 /// Parse one YAML document into a JSON value tree (mapping order kept).
 pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+    match fast::parse(text) {
+        Some(v) => Ok(v),
+        None => parse_full(text),
+    }
+}
+
+/// The fast reader alone: `None` where it declines. Public for the
+/// differential tests and the fuzz target, which hold it to `parse_full`.
+pub fn parse_fast(text: &str) -> Option<Value> {
+    fast::parse(text)
+}
+
+/// serde-saphyr alone, without the fast reader.
+pub fn parse_full(text: &str) -> Result<Value, SyntaxError> {
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
         let (line, column) = e
             .location()
