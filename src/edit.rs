@@ -29,6 +29,24 @@ fn pointer(path: &[&str]) -> PointerBuf {
     PointerBuf::from_tokens(path.iter().copied())
 }
 
+/// `path` extended by one list index (or `-`, the end of the list).
+fn element(path: &[&str], index: &str) -> PointerBuf {
+    PointerBuf::from_tokens(path.iter().copied().chain([index]))
+}
+
+fn remove(path: &[&str], index: usize) -> PatchOperation {
+    PatchOperation::Remove(RemoveOperation {
+        path: element(path, &index.to_string()),
+    })
+}
+
+fn append(path: &[&str], value: Value) -> PatchOperation {
+    PatchOperation::Add(AddOperation {
+        path: element(path, "-"),
+        value,
+    })
+}
+
 fn dotted(path: &[&str]) -> String {
     path.join(".")
 }
@@ -49,8 +67,8 @@ impl<'a> Editor<'a> {
         })
     }
 
-    fn apply(&mut self, op: PatchOperation) -> Result<()> {
-        json_patch::patch(self.doc, &[op]).map_err(|e| anyhow::anyhow!("json-patch: {e}"))
+    fn apply(&mut self, ops: &[PatchOperation]) -> Result<()> {
+        json_patch::patch(self.doc, ops).map_err(|e| anyhow::anyhow!("json-patch: {e}"))
     }
 
     /// How deep `path` already exists: the index of the first token to add,
@@ -98,7 +116,7 @@ impl<'a> Editor<'a> {
                 value: nested,
             })
         };
-        self.apply(op)?;
+        self.apply(&[op])?;
         self.changes.push(Change {
             path: dotted(path),
             old,
@@ -112,9 +130,9 @@ impl<'a> Editor<'a> {
         let Some(old) = self.get(path).cloned() else {
             return Ok(());
         };
-        self.apply(PatchOperation::Remove(RemoveOperation {
+        self.apply(&[PatchOperation::Remove(RemoveOperation {
             path: pointer(path),
-        }))?;
+        })])?;
         self.changes.push(Change {
             path: dotted(path),
             old: Some(old),
@@ -123,35 +141,37 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    /// The list at `path`, created empty when absent or null.
-    fn list(&mut self, path: &[&str]) -> Result<Vec<Value>> {
+    /// The list at `path`: `None` when absent or null.
+    fn list(&self, path: &[&str]) -> Result<Option<&Vec<Value>>> {
         match self.get(path) {
-            Some(Value::Array(items)) => Ok(items.clone()),
-            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(Some(items)),
+            None | Some(Value::Null) => Ok(None),
             Some(other) => bail!("{} is a {}, expected a list", dotted(path), kind_of(other)),
         }
     }
 
-    /// Set the list at `path` to `items`, logging one element-level change
-    /// (`label`, `old` -> `new`) instead of the whole list.
-    fn set_list(
+    /// Patch the list at `path` element by element (or create it holding
+    /// `first`), logging one element-level change (`label`, `old` -> `new`).
+    fn edit_list(
         &mut self,
         path: &[&str],
-        items: Vec<Value>,
-        label: String,
-        old: Option<Value>,
-        new: Option<Value>,
+        ops: Vec<PatchOperation>,
+        first: Option<Value>,
+        (label, old, new): (String, Option<Value>, Option<Value>),
     ) -> Result<()> {
         let logged = self.changes.len();
-        self.set(path, Value::Array(items))?;
-        if self.changes.len() > logged {
-            self.changes.truncate(logged);
-            self.changes.push(Change {
-                path: format!("{}{label}", dotted(path)),
-                old,
-                new,
-            });
+        match first {
+            // `set` creates missing parents; its whole-list log entry is replaced.
+            Some(item) => self.set(path, Value::Array(vec![item]))?,
+            None if ops.is_empty() => return Ok(()),
+            None => self.apply(&ops)?,
         }
+        self.changes.truncate(logged);
+        self.changes.push(Change {
+            path: format!("{}{label}", dotted(path)),
+            old,
+            new,
+        });
         Ok(())
     }
 
@@ -159,32 +179,31 @@ impl<'a> Editor<'a> {
     /// `entry[key]`, or append `entry`. Later duplicates of that key are dropped,
     /// since Kubernetes server-side apply rejects two entries with one name.
     pub fn upsert_by(&mut self, path: &[&str], key: &str, entry: Value) -> Result<()> {
-        let id = entry.get(key).cloned();
-        let mut items = self.list(path)?;
-        let old = items
+        let id = entry.get(key);
+        let label = format!("[{key}={}]", id.and_then(Value::as_str).unwrap_or("?"));
+        let Some(items) = self.list(path)? else {
+            let log = (label, None, Some(entry.clone()));
+            return self.edit_list(path, Vec::new(), Some(entry), log);
+        };
+        let hits: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].get(key) == id)
+            .collect();
+        let old = hits.first().map(|&i| items[i].clone());
+        let mut ops: Vec<PatchOperation> = hits
             .iter()
-            .find(|item| item.get(key) == id.as_ref())
-            .cloned();
-        let mut found = false;
-        items.retain_mut(|item| {
-            if item.get(key) != id.as_ref() {
-                return true;
-            }
-            if found {
-                return false;
-            }
-            found = true;
-            *item = entry.clone();
-            true
-        });
-        if !found {
-            items.push(entry.clone());
+            .skip(1)
+            .rev()
+            .map(|&i| remove(path, i))
+            .collect();
+        match hits.first() {
+            Some(_) if old.as_ref() == Some(&entry) => {}
+            Some(&i) => ops.push(PatchOperation::Replace(ReplaceOperation {
+                path: element(path, &i.to_string()),
+                value: entry.clone(),
+            })),
+            None => ops.push(append(path, entry.clone())),
         }
-        let label = format!(
-            "[{key}={}]",
-            id.as_ref().and_then(Value::as_str).unwrap_or("?")
-        );
-        self.set_list(path, items, label, old, Some(entry))
+        self.edit_list(path, ops, None, (label, old, Some(entry)))
     }
 
     /// Drop every entry of the list at `path` whose `key` field equals `id`.
@@ -192,23 +211,23 @@ impl<'a> Editor<'a> {
         let Some(Value::Array(items)) = self.get(path) else {
             return Ok(());
         };
-        let old = items.iter().find(|i| i.get(key) == Some(id)).cloned();
-        let kept: Vec<Value> = items
-            .iter()
-            .filter(|i| i.get(key) != Some(id))
-            .cloned()
+        let hits: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].get(key) == Some(id))
             .collect();
+        let old = hits.first().map(|&i| items[i].clone());
+        let ops = hits.iter().rev().map(|&i| remove(path, i)).collect();
         let label = format!("[{key}={}]", id.as_str().unwrap_or("?"));
-        self.set_list(path, kept, label, old, None)
+        self.edit_list(path, ops, None, (label, old, None))
     }
 
     /// Append `item` to the list at `path` unless it is already there.
     pub fn append_unique(&mut self, path: &[&str], item: Value) -> Result<()> {
-        let mut items = self.list(path)?;
-        if !items.contains(&item) {
-            items.push(item.clone());
+        let log = ("[+]".to_string(), None, Some(item.clone()));
+        match self.list(path)? {
+            Some(items) if items.contains(&item) => Ok(()),
+            Some(_) => self.edit_list(path, vec![append(path, item)], None, log),
+            None => self.edit_list(path, Vec::new(), Some(item), log),
         }
-        self.set_list(path, items, "[+]".into(), None, Some(item))
     }
 
     /// Set each key of `entries` in the mapping at `path`; other keys stay.
