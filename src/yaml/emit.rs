@@ -1,0 +1,147 @@
+//! The write side of a patched document: block-style YAML, laid out the way
+//! serde-saphyr lays it out (two-space indentation, sequences level with
+//! their key, compact `- key:` entries).
+//!
+//! Structure and the common scalars (words, paths, integers) are written
+//! here; every other scalar is quoted or blocked by serde-saphyr itself, one
+//! scalar at a time, so this module never decides on its own how an unusual
+//! string must be quoted. It must not change a value: tests hold its output
+//! to serde-saphyr's, byte for byte, on every fixture document.
+
+use serde_json::{Map, Value};
+
+/// `value` as a block-style document ending in a newline.
+pub fn document(value: &Value) -> String {
+    let mut out = String::with_capacity(4096);
+    match value {
+        Value::Object(m) if !m.is_empty() => mapping(&mut out, m, 0, false),
+        Value::Array(a) if !a.is_empty() => sequence(&mut out, a, 0, false),
+        other => {
+            out.push_str(&super::emit_full(other));
+            return out;
+        }
+    }
+    out
+}
+
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Entries at column `indent`; `inline` when the first follows a `- `.
+fn mapping(out: &mut String, m: &Map<String, Value>, indent: usize, inline: bool) {
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 || !inline {
+            pad(out, indent);
+        }
+        key(out, k);
+        out.push(':');
+        match v {
+            Value::Object(inner) if !inner.is_empty() => {
+                out.push('\n');
+                mapping(out, inner, indent + 2, false);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('\n');
+                sequence(out, items, indent, false);
+            }
+            _ => {
+                out.push(' ');
+                scalar(out, v, indent);
+            }
+        }
+    }
+}
+
+/// `- ` items at column `indent`; `inline` when the first follows a `- `.
+fn sequence(out: &mut String, items: &[Value], indent: usize, inline: bool) {
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 || !inline {
+            pad(out, indent);
+        }
+        out.push_str("- ");
+        match v {
+            Value::Object(inner) if !inner.is_empty() => mapping(out, inner, indent + 2, true),
+            Value::Array(inner) if !inner.is_empty() => sequence(out, inner, indent + 2, true),
+            _ => scalar(out, v, indent),
+        }
+    }
+}
+
+/// A scalar (or `[]`, `{}`) and its newline; a block literal's lines sit two
+/// columns right of `column`, the column of its key or dash.
+fn scalar(out: &mut String, v: &Value, column: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if !n.is_f64() => out.push_str(&n.to_string()),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+        Value::String(s) if is_word(s, true) => out.push_str(s),
+        Value::String(s) => string(out, s, column),
+        Value::Number(_) => out.push_str(super::emit_full(v).trim_end_matches('\n')),
+    }
+    out.push('\n');
+}
+
+/// A string serde-saphyr writes: quoted on one line, or a `|` block whose
+/// lines are moved right by `column`.
+fn string(out: &mut String, s: &str, column: usize) {
+    let text = super::emit_full(&Value::String(s.to_string()));
+    if !text.starts_with('|') {
+        out.push_str(text.trim_end_matches('\n'));
+        return;
+    }
+    let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
+    if header.bytes().any(|b| b.is_ascii_digit()) {
+        // An indentation indicator is relative to the parent node: rather
+        // than re-base it, write the string as a quoted key would be.
+        return key(out, s);
+    }
+    out.push_str(header);
+    for line in body.strip_suffix('\n').unwrap_or(body).split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            pad(out, column);
+            out.push_str(line);
+        }
+    }
+}
+
+/// A mapping key: plain when a word, else as serde-saphyr writes it.
+fn key(out: &mut String, k: &str) {
+    if is_word(k, false) {
+        out.push_str(k);
+        return;
+    }
+    let mut m = Map::new();
+    m.insert(k.to_string(), Value::Null);
+    let text = super::emit_full(&Value::Object(m));
+    out.push_str(text.strip_suffix(": null\n").unwrap_or(&text));
+}
+
+/// A string every YAML reader takes as that string: it starts with a letter
+/// or `/`, holds only letters, digits and `._/-` (and, in a value, `:$@{}=,`
+/// between them), never `: `, and is no YAML 1.1 boolean or null (nor `nan`, `inf`,
+/// which some readers take for floats).
+fn is_word(s: &str, value: bool) -> bool {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    let extra: &[u8] = if value { b":$@{}=," } else { b"" };
+    (first.is_ascii_alphabetic() || first == b'/' || (value && first == b'$'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._/-".contains(c) || extra.contains(c))
+        && !s.ends_with(':')
+        && !is_keyword(s)
+}
+
+fn is_keyword(s: &str) -> bool {
+    s.len() <= 8
+        && [
+            "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+        ]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w))
+}
