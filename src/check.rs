@@ -33,11 +33,11 @@ pub fn is_credential_var(name: &str) -> bool {
     name == "KOF_VM_USER" || name == "KOF_VM_PASSWORD" || name.starts_with("AWS_")
 }
 
-fn names(config: &Value, section: &str) -> BTreeSet<String> {
+fn names<'v>(config: &'v Value, section: &str) -> BTreeSet<&'v str> {
     config
         .get(section)
         .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
+        .map(|m| m.keys().map(String::as_str).collect())
         .unwrap_or_default()
 }
 
@@ -113,7 +113,7 @@ fn ca_files(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
 fn pipelines(
     config: &Value,
     service: Option<&Value>,
-    connectors: &BTreeSet<String>,
+    connectors: &BTreeSet<&str>,
     out: &mut Vec<Problem>,
 ) {
     let Some(pipelines) = service
@@ -122,13 +122,10 @@ fn pipelines(
     else {
         return;
     };
+    let sections = ["receivers", "processors", "exporters"].map(|s| (s, names(config, s)));
     for (name, pipeline) in pipelines {
-        for (role, section) in [
-            ("receivers", "receivers"),
-            ("processors", "processors"),
-            ("exporters", "exporters"),
-        ] {
-            let defined = names(config, section);
+        for (section, defined) in &sections {
+            let role = *section;
             for component in list(pipeline.get(role)) {
                 let is_connector = role != "processors" && connectors.contains(component);
                 if !defined.contains(component) && !is_connector {
@@ -161,7 +158,7 @@ fn null_exporters(config: &Value, out: &mut Vec<Problem>) {
 
 fn authenticators(
     config: &Value,
-    extensions: &BTreeSet<String>,
+    extensions: &BTreeSet<&str>,
     enabled: &[&str],
     out: &mut Vec<Problem>,
 ) {

@@ -129,13 +129,31 @@ fn is_word(s: &str, value: bool) -> bool {
     let Some(&first) = b.first() else {
         return false;
     };
-    let extra: &[u8] = if value { b":$@{}=," } else { b"" };
+    let class = if value { VALUE } else { KEY };
     (first.is_ascii_alphabetic() || first == b'/' || (value && first == b'$'))
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"._/-".contains(c) || extra.contains(c))
+        && b.iter().all(|&c| WORD[usize::from(c)] & class != 0)
         && !s.ends_with(':')
         && !is_keyword(s)
 }
+
+const KEY: u8 = 1;
+const VALUE: u8 = 2;
+
+/// Per byte: may it appear in a plain key (`KEY`), a plain value (`VALUE`)?
+static WORD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-') {
+            t[c] = KEY | VALUE;
+        } else if matches!(b, b':' | b'$' | b'@' | b'{' | b'}' | b'=' | b',') {
+            t[c] = VALUE;
+        }
+        c += 1;
+    }
+    t
+};
 
 fn is_keyword(s: &str) -> bool {
     s.len() <= 8

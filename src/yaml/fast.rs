@@ -37,24 +37,22 @@ pub fn parse(text: &str) -> Option<Value> {
 /// Every character is printable YAML that no reader could take for a line
 /// break or a byte-order mark (no CR, no C0/C1 controls but tab and newline).
 fn plain_characters(text: &str) -> bool {
-    let ascii_ok = |b: u8| b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b);
-    if text.bytes().all(|b| ascii_ok(b) || b >= 0x80) {
-        return text.is_ascii()
-            || text.chars().all(|c| {
-                c.is_ascii()
-                    || !matches!(
-                        c,
-                        '\u{80}'
-                            ..='\u{9f}'
-                                | '\u{2028}'
-                                | '\u{2029}'
-                                | '\u{feff}'
-                                | '\u{fffe}'
-                                | '\u{ffff}'
-                    )
-            });
+    let mut ascii = true;
+    for &b in text.as_bytes() {
+        match b {
+            b'\n' | b'\t' | 0x20..=0x7e => {}
+            0x80.. => ascii = false,
+            _ => return false,
+        }
     }
-    false
+    ascii
+        || text.chars().all(|c| {
+            !matches!(
+                c,
+                '\u{80}'
+                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
+        })
 }
 
 struct Reader<'a> {
@@ -337,11 +335,11 @@ fn split_key(t: &str) -> R<Option<(String, &str)>> {
             (k, after)
         }
         _ => {
-            let scan = match t.find(" #") {
+            let scan = match comment_at(t) {
                 Some(c) => &t[..c],
                 None => t,
             };
-            let colon = match scan.find(": ") {
+            let colon = match colon_space_at(scan) {
                 Some(c) => c,
                 None if scan.ends_with(':') => scan.len() - 1,
                 None => return Ok(None),
@@ -390,14 +388,44 @@ fn starts_with_indicator(s: &str) -> bool {
     )
 }
 
+/// Where ` #` (a comment after a scalar) starts in `s`. Byte scans: these
+/// run on every line, and `str::find` with a string pattern builds a
+/// searcher each time.
+fn comment_at(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'#', &b[from..]) {
+        let at = from + i;
+        if at > 0 && b[at - 1] == b' ' {
+            return Some(at - 1);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Where `: ` (a key's end) starts in `s`.
+fn colon_space_at(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b':', &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b' ') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// One line of a plain scalar: its text, and whether a comment ends it.
 fn plain_line(t: &str) -> R<(&str, bool)> {
-    let (s, comment) = match t.find(" #") {
+    let (s, comment) = match comment_at(t) {
         Some(c) => (&t[..c], true),
         None => (t, false),
     };
     let s = s.trim_end_matches(' ');
-    if s.contains(": ") || s.ends_with(':') {
+    if colon_space_at(s).is_some() || s.ends_with(':') {
         return Err(Decline);
     }
     Ok((s, comment))
