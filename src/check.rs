@@ -41,6 +41,11 @@ fn names<'v>(config: &'v Value, section: &str) -> BTreeSet<&'v str> {
         .unwrap_or_default()
 }
 
+/// The value two keys down (`Value::pointer` would unescape each token).
+fn at<'v>(v: &'v Value, [a, b]: [&str; 2]) -> Option<&'v Value> {
+    v.get(a)?.get(b)
+}
+
 fn list(v: Option<&Value>) -> Vec<&str> {
     v.and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -76,7 +81,8 @@ const IMPLICIT_MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// of the collector's `spec.volumeMounts`, or the collector cannot read it.
 fn ca_files(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
     let mounts: Vec<&str> = doc
-        .pointer("/spec/volumeMounts")
+        .get("spec")
+        .and_then(|s| s.get("volumeMounts"))
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -94,7 +100,7 @@ fn ca_files(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
             continue;
         };
         for (name, def) in components {
-            let Some(file) = def.pointer("/tls/ca_file").and_then(Value::as_str) else {
+            let Some(file) = at(def, ["tls", "ca_file"]).and_then(Value::as_str) else {
                 continue;
             };
             if !mounts
@@ -167,7 +173,7 @@ fn authenticators(
             continue;
         };
         for (name, def) in components {
-            let Some(auth) = def.pointer("/auth/authenticator").and_then(Value::as_str) else {
+            let Some(auth) = at(def, ["auth", "authenticator"]).and_then(Value::as_str) else {
                 continue;
             };
             let at = format!("{section}.{name}.auth.authenticator");

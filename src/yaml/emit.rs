@@ -24,8 +24,13 @@ pub fn document(value: &Value) -> String {
     out
 }
 
-fn pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+fn pad(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let step = n.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        n -= step;
+    }
 }
 
 /// Entries at column `indent`; `inline` when the first follows a `- `.

@@ -30,6 +30,7 @@ pub fn parse(text: &str) -> Option<Value> {
     let mut r = Reader {
         lines: text.split('\n').collect(),
         at: 0,
+        tabs: memchr::memchr(b'\t', text.as_bytes()).is_some(),
     };
     r.document().ok()
 }
@@ -59,6 +60,8 @@ struct Reader<'a> {
     lines: Vec<&'a str>,
     /// The line being read.
     at: usize,
+    /// Whether any line holds a tab (most documents have none).
+    tabs: bool,
 }
 
 fn spaces(line: &str) -> usize {
@@ -91,7 +94,7 @@ impl<'a> Reader<'a> {
     /// content, or `None` at the end. A tab outside a literal declines.
     fn next_content(&mut self) -> R<Option<usize>> {
         while let Some(line) = self.lines.get(self.at) {
-            if line.contains('\t') {
+            if self.tabs && line.contains('\t') {
                 return Err(Decline);
             }
             let n = spaces(line);
@@ -227,7 +230,7 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let more = &line[n..];
-            if n <= parent || line.contains('\t') || more.starts_with('#') {
+            if n <= parent || (self.tabs && line.contains('\t')) || more.starts_with('#') {
                 break;
             }
             if matches!(more.as_bytes()[0], b'-' | b'?' | b':') {
