@@ -125,20 +125,44 @@ fn key(out: &mut String, k: &str) {
     out.push_str(text.strip_suffix(": null\n").unwrap_or(&text));
 }
 
-/// A string every YAML reader takes as that string: it starts with a letter
-/// or `/`, holds only letters, digits and `._/-` (and, in a value, `:$@{}=,`
-/// between them), never `: `, and is no YAML 1.1 boolean or null (nor `nan`, `inf`,
-/// which some readers take for floats).
+/// A string every YAML reader takes as that string: it starts with a letter,
+/// `/` or underscores and a letter, holds only letters, digits and `._/-` (and, in a value,
+/// `:$@{}=,` between them), never `: `, and is no YAML 1.1 boolean or null
+/// (nor `nan`, `inf`, which some readers take for floats). In a value, a
+/// quantity (`10s`, `500Mi`: digits, then letters without an exponent's
+/// `e`) is a word too.
 fn is_word(s: &str, value: bool) -> bool {
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
         return false;
     };
+    if first.is_ascii_digit() {
+        return value && is_quantity(b);
+    }
+    if first == b'_' {
+        // Go's reader drops underscores before it looks for a number (`_0`
+        // is 0): after them must come a letter, and no keyword.
+        let lead = b.iter().take_while(|&&c| c == b'_').count();
+        if !b.get(lead).is_some_and(u8::is_ascii_alphabetic) || is_keyword(&s.replace('_', "")) {
+            return false;
+        }
+    }
     let class = if value { VALUE } else { KEY };
-    (first.is_ascii_alphabetic() || first == b'/' || (value && first == b'$'))
+    (first.is_ascii_alphabetic() || first == b'_' || first == b'/' || (value && first == b'$'))
         && b.iter().all(|&c| WORD[usize::from(c)] & class != 0)
         && !s.ends_with(':')
         && !is_keyword(s)
+}
+
+/// `[1-9][0-9]*` then ASCII letters, none of them `e` or `E`.
+fn is_quantity(b: &[u8]) -> bool {
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let unit = &b[digits..];
+    b[0] != b'0'
+        && !unit.is_empty()
+        && unit
+            .iter()
+            .all(|&c| c.is_ascii_alphabetic() && !matches!(c, b'e' | b'E'))
 }
 
 const KEY: u8 = 1;
