@@ -119,7 +119,6 @@ fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
 /// Returns the stream and the selected resources, in stream order.
 pub fn select(input: &[u8]) -> Result<(Stream<'_>, Vec<Selected>)> {
     let (stream, candidates) = scan(input)?;
-    // Parsed on parse-sized stacks, as in `render`: the caller's may be small.
     let parsed = parallel_map(
         &candidates,
         |i| stream.docs[i].raw.len(),
@@ -132,22 +131,29 @@ pub fn select(input: &[u8]) -> Result<(Stream<'_>, Vec<Selected>)> {
     Ok((stream, selected))
 }
 
-/// Stack for the threads that parse: `yaml::MAX_DEPTH` levels take about
-/// 20 KiB each in a debug build, and a caller's thread may have only 2 MiB.
-const PARSE_STACK: usize = 64 << 20;
+/// Below this much candidate input, threads cost more than they save: a
+/// real chart's few collectors are routed on the calling thread.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
-/// Run `f` over `items` on as many threads as the machine has, each with a
-/// parse-sized stack (largest documents first, for balance); results come
-/// back in `items` order.
+/// Run `f` over `items` on as many threads as the machine has (largest
+/// documents first, for balance), or on this thread when the work is
+/// small; results come back in `items` order.
 fn parallel_map<R: Send>(
     items: &[usize],
     weight: impl Fn(usize) -> usize,
     f: impl Fn(usize) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len())
-        .max(1);
+    let total: usize = items.iter().map(|&i| weight(i)).sum();
+    let threads = if total < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(items.len())
+    };
+    if threads <= 1 {
+        return items.iter().map(|&i| f(i)).collect();
+    }
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&k| std::cmp::Reverse(weight(items[k])));
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -161,11 +167,7 @@ fn parallel_map<R: Send>(
     };
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(PARSE_STACK)
-                    .spawn_scoped(scope, work)
-            })
+            .map(|_| std::thread::Builder::new().spawn_scoped(scope, work))
             .collect();
         let mut done = Vec::with_capacity(items.len());
         for worker in workers {

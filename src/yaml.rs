@@ -74,8 +74,29 @@ fn plain_message(message: String) -> String {
 pub fn parse(text: &str) -> Result<Value, SyntaxError> {
     match fast::parse(text) {
         Some(v) => Ok(v),
-        None => parse_full(text),
+        None => parse_full_on_big_stack(text),
     }
+}
+
+/// Stack for the full parser: `MAX_DEPTH` levels take about 20 KiB each in
+/// a debug build, and a caller's thread may have only 2 MiB. (The fast
+/// reader and everything after parsing recurse far less per level.)
+const PARSE_STACK: usize = 64 << 20;
+
+/// The full parser on a thread with a parse-sized stack (here, if no
+/// thread can be had).
+fn parse_full_on_big_stack(text: &str) -> Result<Value, SyntaxError> {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || parse_full(text));
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => parse_full(text),
+        }
+    })
 }
 
 /// The fast reader alone: `None` where it declines. Public for the
