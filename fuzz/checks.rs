@@ -9,7 +9,7 @@
 
 use kof_route::cli::Cli;
 use kof_route::plan::Plan;
-use kof_route::{render, select, stream};
+use kof_route::{render, select, stream, yaml};
 use std::sync::OnceLock;
 
 /// The stream splitter over any bytes: it never panics, every byte lands in
@@ -107,4 +107,43 @@ pub fn render_with_route_byte(data: &[u8]) {
     }
     let again = render(plan, &output).expect("the output is accepted again");
     assert_eq!(again.output(), output, "a second run changed the output");
+}
+
+/// The stack the `yaml_fast` check parses on, as `render` gives its parsing
+/// threads (src/lib.rs): serde-saphyr takes about 20 KiB a level up to
+/// `yaml::MAX_DEPTH` in a debug build, and the fuzzer's thread may be smaller.
+const PARSE_STACK: usize = 64 << 20;
+
+/// The fast YAML reader held to serde-saphyr over any UTF-8 text (other bytes
+/// are skipped: both readers take `&str`): whatever `yaml::parse_fast` reads,
+/// `yaml::parse_full` reads too, to the same value. Both run on a thread with
+/// a parse-sized stack; a panic there is re-raised here.
+pub fn yaml_fast(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || fast_agrees_with_full(text))
+            .expect("a parsing thread")
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+}
+
+fn fast_agrees_with_full(text: &str) {
+    let Some(fast) = yaml::parse_fast(text) else {
+        return;
+    };
+    match yaml::parse_full(text) {
+        Ok(full) => assert!(
+            fast == full,
+            "parse_fast and parse_full disagree on {text:?}\n fast: {fast}\n full: {full}"
+        ),
+        Err(e) => panic!(
+            "parse_fast reads what parse_full refuses in {text:?}\n fast: {fast}\n full: error at line {}, column {}: {}",
+            e.line, e.column, e.message
+        ),
+    }
 }

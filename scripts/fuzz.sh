@@ -4,16 +4,21 @@
 #   FUZZ_SECONDS=60 scripts/fuzz.sh            # every target, 60 s each
 #   FUZZ_SECONDS=600 scripts/fuzz.sh render    # one target
 #
-# Targets (fuzz/fuzz_targets/): `split` (the stream splitter) and `render` (the
-# whole pipeline, every route); what they assert is in fuzz/checks.rs, which
-# `cargo test` also builds and replays over the seeds (tests/properties.rs). Built as cargo-fuzz builds them, minus the
+# Targets (fuzz/fuzz_targets/): `split` (the stream splitter), `render` (the
+# whole pipeline, every route) and `yaml_fast` (the fast YAML reader held to
+# serde-saphyr: what yaml::parse_fast reads, yaml::parse_full reads the same,
+# as tests/fast_yaml.rs checks on every fixture document); what they assert is
+# in fuzz/checks.rs, which `cargo test` also builds and replays over the seeds
+# (tests/properties.rs). Built as cargo-fuzz builds them, minus the
 # sanitizer that needs nightly: libFuzzer (from the libfuzzer-sys crate, compiled
 # with the C++ compiler) driven by LLVM SanitizerCoverage, which stable rustc
 # enables with -C passes=sancov-module; debug assertions and overflow checks on.
 # With a nightly toolchain, `cargo fuzz run <target>` works on the same crate.
 #
 # Seeds: tests/hostile/*.yaml and the kof-1.11 fixtures, copied into a fresh
-# corpus under target/fuzz/ (nothing generated is committed). A crash leaves
+# corpus under target/fuzz/ (nothing generated is committed); `yaml_fast`, which
+# reads one document, also gets every document of fixtures/**/*.yaml and
+# tests/hostile/*.yaml on its own (split at `---` lines). A crash leaves
 # its input in target/fuzz/artifacts/<target>/ and fails the script; replay it
 # with `target/fuzz/bin/<target> <file>`.
 #
@@ -27,7 +32,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 max_len=${FUZZ_MAX_LEN:-65536}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(split render)
+[ ${#targets[@]} -gt 0 ] || targets=(split render yaml_fast)
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 out=$root/target/fuzz
@@ -61,6 +66,16 @@ for t in "${targets[@]}"; do
         { printf "\\x3$r"; cat "$f"; } > "$corpus/r$r-$(basename "$(dirname "$f")")-$(basename "$f")"
       done
     done
+  fi
+  if [ "$t" = yaml_fast ]; then
+    # The target reads one document: seed each document of every stream, its
+    # `---` line included (as stream::split cuts them, near enough for seeds).
+    while IFS= read -r f; do
+      tag=$(echo "${f%.yaml}" | tr / -)
+      awk -v out="$corpus/doc-$tag-" '
+        /^---([ \t\r]|$)/ && lines { close(out (n + 0)); n++; lines = 0 }
+        { print > (out (n + 0)); lines++ }' "$f"
+    done < <(find fixtures tests/hostile -name '*.yaml' | sort)
   fi
   echo "== fuzzing $t for ${seconds}s ($jobs job(s), corpus $corpus)"
   start=$(date +%s)

@@ -1,0 +1,8 @@
+//! The fast YAML reader against serde-saphyr over arbitrary UTF-8 text
+//! (checks in fuzz/checks.rs).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::yaml_fast(data));
