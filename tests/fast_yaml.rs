@@ -162,6 +162,17 @@ fn agrees_on_edge_cases() {
         ("a:\n  b:\n    c:\n      d: [] # c\n", true),
         ("a: '' \nb: \"\"\nc: ~\nd: null\ne:\n", true),
     ];
+    // Implicit keys are capped at 1024 characters (found by the fuzzer).
+    let long = |key: String| format!("{key}: 1\n");
+    for (text, reads) in [
+        (long("a".repeat(1000)), true),
+        (long("a".repeat(1025)), false),
+        (long(format!("\"{}\"", "a".repeat(1023))), false),
+        (format!("- {}", long("é".repeat(1025))), false),
+        (format!("- \"{}\"\n", "a".repeat(2000)), true),
+    ] {
+        assert_eq!(agree(&text, "long key"), reads, "{text:?}");
+    }
     for (text, reads) in cases {
         assert_eq!(agree(text, "edge case"), reads, "{text:?}");
     }

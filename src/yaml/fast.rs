@@ -348,7 +348,7 @@ fn split_key(t: &str) -> R<Option<(String, &str)>> {
                 None => return Ok(None),
             };
             let key = t[..colon].trim_end_matches(' ');
-            if key.is_empty() || starts_with_indicator(key) {
+            if key.is_empty() || starts_with_indicator(key) || colon > MAX_KEY_BYTES {
                 return Err(Decline);
             }
             match scalar::resolve(key) {
@@ -357,12 +357,18 @@ fn split_key(t: &str) -> R<Option<(String, &str)>> {
             }
         }
     };
-    let after = after.trim_start_matches(' ');
-    match after.strip_prefix(':') {
+    let spaced = after.trim_start_matches(' ');
+    match spaced.strip_prefix(':') {
+        Some(_) if t.len() - after.len() > MAX_KEY_BYTES => Err(Decline),
         Some(rest) if rest.is_empty() || rest.starts_with(' ') => Ok(Some((key, rest))),
         _ => Ok(None),
     }
 }
+
+/// YAML caps an implicit key at 1024 characters (quotes included); keys
+/// longer than this many bytes are left to the full parser, which refuses
+/// the ones over the cap.
+const MAX_KEY_BYTES: usize = 1000;
 
 /// Characters that would start something other than a plain scalar (or a
 /// plain scalar this reader does not take: `-x`, `?x` and `:x` are left to
