@@ -246,10 +246,15 @@ fn route_one(
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     let collector = matches!(sel.kind, Kind::Collector { .. });
     let changes = if collector {
-        // The problems before patching are needed only to excuse errors the input already had.
-        let before = problems(&sel);
         let changes = collector::patch(&mut sel.value, route);
-        judge(&sel.id, &before, problems(&sel), &mut errors, &mut warnings);
+        let after = problems(&sel);
+        // Errors the input already had are excused: only then is the
+        // document read again, as it was, to find them.
+        let before = match after.iter().any(|p| p.severity == Severity::Error) {
+            true => select_one(stream, idx)?.map_or_else(Vec::new, |orig| problems(&orig)),
+            false => Vec::new(),
+        };
+        judge(&sel.id, &before, after, &mut errors, &mut warnings);
         changes
     } else {
         match &route.opencost {

@@ -186,6 +186,10 @@ static WORD: [u8; 256] = {
 
 fn is_keyword(s: &str) -> bool {
     s.len() <= 8
+        && matches!(
+            s.as_bytes().first().map(|b| b | 0x20),
+            Some(b'y' | b'n' | b'o' | b't' | b'f' | b'i')
+        )
         && [
             "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
         ]

@@ -28,7 +28,7 @@ pub fn parse(text: &str) -> Option<Value> {
         return None;
     }
     let mut r = Reader {
-        lines: text.split('\n').collect(),
+        lines: lines(text),
         at: 0,
         tabs: memchr::memchr(b'\t', text.as_bytes()).is_some(),
     };
@@ -38,22 +38,35 @@ pub fn parse(text: &str) -> Option<Value> {
 /// Every character is printable YAML that no reader could take for a line
 /// break or a byte-order mark (no CR, no C0/C1 controls but tab and newline).
 fn plain_characters(text: &str) -> bool {
-    let mut ascii = true;
-    for &b in text.as_bytes() {
-        match b {
-            b'\n' | b'\t' | 0x20..=0x7e => {}
-            0x80.. => ascii = false,
-            _ => return false,
-        }
-    }
-    ascii
-        || text.chars().all(|c| {
-            !matches!(
+    // Branch-free over blocks (the compiler vectorises it): most documents
+    // are printable ASCII, newlines and nothing else.
+    let unusual = |b: u8| (b < 0x20 && b != b'\n' && b != b'\t') || b >= 0x7f;
+    let clean = text
+        .as_bytes()
+        .chunks(64)
+        .all(|block| !block.iter().fold(false, |bad, &b| bad | unusual(b)));
+    clean
+        || text.chars().all(|c| match c {
+            '\n' | '\t' | ' '..='~' => true,
+            '\0'..='\u{7f}' => false,
+            _ => !matches!(
                 c,
                 '\u{80}'
                     ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-            )
+            ),
         })
+}
+
+/// The lines of `text`, without their newlines (the last may be empty).
+fn lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::with_capacity(text.len() / 32);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        out.push(&text[start..end]);
+        start = end + 1;
+    }
+    out.push(&text[start..]);
+    out
 }
 
 struct Reader<'a> {

@@ -35,7 +35,7 @@ pub fn resolve(s: &str) -> Option<Value> {
 }
 
 fn yaml11_bool(s: &str) -> Option<bool> {
-    if s.len() > 5 {
+    if s.len() > 5 || !matches!(s.as_bytes()[0] | 0x20, b'y' | b'n' | b'o' | b't' | b'f') {
         return None;
     }
     let is = |w: &str| s.eq_ignore_ascii_case(w);

@@ -240,6 +240,13 @@ add(
     "collector-processors-number.yaml",
     CONFIGMAP + collector_with("    processors:\n      batch: {}\n", "    processors: 3\n"),
 )
+# An error the chart already had (an undefined processor) is the user's, not
+# the route's: a warning, and the stream is still routed.
+add(
+    "collector-error-already-there.yaml",
+    CONFIGMAP
+    + collector_with("          processors: [batch]\n", "          processors: [batch, memory_limiter]\n"),
+)
 add(
     "collector-null-key.yaml",
     CONFIGMAP + collector_with("      batch: {}\n", "      batch: {}\n      ~: nothing\n"),
