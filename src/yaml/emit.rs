@@ -125,12 +125,13 @@ fn key(out: &mut String, k: &str) {
     out.push_str(text.strip_suffix(": null\n").unwrap_or(&text));
 }
 
-/// A string every YAML reader takes as that string: it starts with a letter,
-/// `/` or underscores and a letter, holds only letters, digits and `._/-` (and, in a value,
-/// `:$@{}=,` between them), never `: `, and is no YAML 1.1 boolean or null
-/// (nor `nan`, `inf`, which some readers take for floats). In a value, a
-/// quantity (`10s`, `500Mi`: digits, then letters without an exponent's
-/// `e`) is a word too.
+/// A string every YAML reader takes as that string, written plain: it
+/// starts with a letter, `/` or underscores and a letter (or `$`, in a value),
+/// and is no YAML 1.1 boolean or null (nor `nan`, `inf`, which some readers
+/// take for floats). A key then holds only letters, digits and `._/-`; a
+/// value any printable ASCII, but never `: ` or ` #`, and no final `:` or
+/// space. In a value, a quantity (`10s`, `500Mi`: digits, then letters
+/// without an exponent's `e`) is a word too.
 fn is_word(s: &str, value: bool) -> bool {
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
@@ -147,12 +148,37 @@ fn is_word(s: &str, value: bool) -> bool {
             return false;
         }
     }
-    let class = if value { VALUE } else { KEY };
-    (first.is_ascii_alphabetic() || first == b'_' || first == b'/' || (value && first == b'$'))
-        && b.iter().all(|&c| WORD[usize::from(c)] & class != 0)
-        && !s.ends_with(':')
-        && !is_keyword(s)
+    let starts = first.is_ascii_alphabetic() || first == b'_' || first == b'/';
+    if value {
+        (starts || first == b'$') && plain_value_bytes(b) && !is_keyword(s)
+    } else {
+        starts && b.iter().all(|&c| KEY_BYTE[usize::from(c)]) && !is_keyword(s)
+    }
 }
+
+/// Printable ASCII without `: `, ` #`, or a final `:` or space.
+fn plain_value_bytes(b: &[u8]) -> bool {
+    // No early exit: the compiler vectorises the fold.
+    let printable = b.iter().fold(true, |ok, &c| ok & (0x20..0x7f).contains(&c));
+    let pair = |x: u8, y: u8| {
+        memchr::memchr_iter(x, b).any(|i| {
+            (x == b':' && b.get(i + 1) == Some(&y)) || (x == b'#' && i > 0 && b[i - 1] == y)
+        })
+    };
+    printable && !matches!(b.last(), Some(b':' | b' ')) && !pair(b':', b' ') && !pair(b'#', b' ')
+}
+
+/// Bytes a plain key may hold.
+static KEY_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-');
+        c += 1;
+    }
+    t
+};
 
 /// `[1-9][0-9]*` then ASCII letters, none of them `e` or `E`.
 fn is_quantity(b: &[u8]) -> bool {
@@ -164,25 +190,6 @@ fn is_quantity(b: &[u8]) -> bool {
             .iter()
             .all(|&c| c.is_ascii_alphabetic() && !matches!(c, b'e' | b'E'))
 }
-
-const KEY: u8 = 1;
-const VALUE: u8 = 2;
-
-/// Per byte: may it appear in a plain key (`KEY`), a plain value (`VALUE`)?
-static WORD: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-') {
-            t[c] = KEY | VALUE;
-        } else if matches!(b, b':' | b'$' | b'@' | b'{' | b'}' | b'=' | b',') {
-            t[c] = VALUE;
-        }
-        c += 1;
-    }
-    t
-};
 
 fn is_keyword(s: &str) -> bool {
     s.len() <= 8
