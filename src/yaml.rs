@@ -1,5 +1,11 @@
 //! Read/write support: the only module that knows the YAML crate.
 //!
+//! serde-saphyr defines what a document means and how a value is written.
+//! Two fast paths sit in front of it for the block YAML charts render
+//! (`yaml/fast.rs` reads, `yaml/emit.rs` writes); each gives exactly
+//! serde-saphyr's answer or hands the work back (tests/fast_yaml.rs, the
+//! `yaml_fast` fuzz target).
+//!
 //! Parsing follows what Kubernetes does with a manifest (sigs.k8s.io/yaml, YAML
 //! 1.1 flavoured): legacy octal numbers, last duplicate key wins, merge keys
 //! expanded, no document budget. Emission quotes every string a YAML 1.1 reader
