@@ -12,7 +12,7 @@
 //! document with serde-saphyr, which also owns every error message.
 
 use super::scalar;
-use serde_json::{Map, Value, map::Entry};
+use serde_json::{Map, Value};
 
 /// The reader gives up; the full parser takes the document.
 pub struct Decline;
@@ -31,6 +31,8 @@ pub fn parse(text: &str) -> Option<Value> {
         lines: lines(text),
         at: 0,
         tabs: memchr::memchr(b'\t', text.as_bytes()).is_some(),
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     r.document().ok()
 }
@@ -75,6 +77,10 @@ struct Reader<'a> {
     at: usize,
     /// Whether any line holds a tab (most documents have none).
     tabs: bool,
+    /// Entries and items of the mappings and sequences being read, innermost
+    /// last.
+    entries: Vec<(String, Value)>,
+    items: Vec<Value>,
 }
 
 fn spaces(line: &str) -> usize {
@@ -133,7 +139,7 @@ impl<'a> Reader<'a> {
 
     /// Entries whose keys start at column `indent`; the first may follow a `- `.
     fn mapping(&mut self, indent: usize, depth: usize) -> R<Value> {
-        let mut map = Map::new();
+        let base = self.entries.len();
         loop {
             let line = self.lines[self.at];
             let (key, after) = split_key(&line[indent..])?.ok_or(Decline)?;
@@ -142,21 +148,26 @@ impl<'a> Reader<'a> {
             }
             self.at += 1;
             let value = self.value(after, indent, true, depth + 1)?;
-            match map.entry(key) {
-                Entry::Vacant(slot) => slot.insert(value),
-                Entry::Occupied(_) => return Err(Decline),
-            };
+            self.entries.push((key, value));
             match self.next_content()? {
                 Some(n) if n == indent => {}
                 Some(n) if n > indent => return Err(Decline),
-                _ => return Ok(Value::Object(map)),
+                _ => break,
             }
         }
+        // Entries wait on a shared stack so the map is allocated once, at size.
+        let mut map = Map::with_capacity(self.entries.len() - base);
+        for (key, value) in self.entries.drain(base..) {
+            if map.insert(key, value).is_some() {
+                return Err(Decline);
+            }
+        }
+        Ok(Value::Object(map))
     }
 
     /// `- ` entries at column `indent`.
     fn sequence(&mut self, indent: usize, depth: usize) -> R<Value> {
-        let mut items = Vec::new();
+        let base = self.items.len();
         loop {
             let rest = &self.lines[self.at][indent + 1..];
             let item = rest.trim_start_matches(' ');
@@ -166,15 +177,17 @@ impl<'a> Reader<'a> {
             if !item.is_empty() && !item.starts_with('#') && split_key(item)?.is_some() {
                 // `- key: value`: a mapping whose keys line up after the dash.
                 let column = self.lines[self.at].len() - item.len();
-                items.push(self.block_node_checked(column, depth + 1)?);
+                let item = self.block_node_checked(column, depth + 1)?;
+                self.items.push(item);
             } else {
                 self.at += 1;
-                items.push(self.value(rest, indent, false, depth + 1)?);
+                let item = self.value(rest, indent, false, depth + 1)?;
+                self.items.push(item);
             }
             match self.next_content()? {
                 Some(n) if n == indent && is_seq_entry(&self.lines[self.at][n..]) => {}
                 Some(n) if n > indent => return Err(Decline),
-                _ => return Ok(Value::Array(items)),
+                _ => return Ok(Value::Array(self.items.drain(base..).collect())),
             }
         }
     }
