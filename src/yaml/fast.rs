@@ -133,16 +133,25 @@ impl<'a> Reader<'a> {
         if is_seq_entry(&self.lines[self.at][indent..]) {
             self.sequence(indent, depth)
         } else {
-            self.mapping(indent, depth)
+            self.mapping(indent, depth, None)
         }
     }
 
     /// Entries whose keys start at column `indent`; the first may follow a `- `.
-    fn mapping(&mut self, indent: usize, depth: usize) -> R<Value> {
+    /// `first`: the first entry, when the caller has already split it.
+    fn mapping(
+        &mut self,
+        indent: usize,
+        depth: usize,
+        mut first: Option<(String, &'a str)>,
+    ) -> R<Value> {
         let base = self.entries.len();
         loop {
             let line = self.lines[self.at];
-            let (key, after) = split_key(&line[indent..])?.ok_or(Decline)?;
+            let (key, after) = match first.take() {
+                Some(entry) => entry,
+                None => split_key(&line[indent..])?.ok_or(Decline)?,
+            };
             if key == "<<" {
                 return Err(Decline);
             }
@@ -174,10 +183,17 @@ impl<'a> Reader<'a> {
             if is_seq_entry(item) {
                 return Err(Decline);
             }
-            if !item.is_empty() && !item.starts_with('#') && split_key(item)?.is_some() {
+            let entry = match item.is_empty() || item.starts_with('#') {
+                true => None,
+                false => split_key(item)?,
+            };
+            if let Some(first) = entry {
                 // `- key: value`: a mapping whose keys line up after the dash.
+                if depth + 1 > MAX_DEPTH {
+                    return Err(Decline);
+                }
                 let column = self.lines[self.at].len() - item.len();
-                let item = self.block_node_checked(column, depth + 1)?;
+                let item = self.mapping(column, depth + 1, Some(first))?;
                 self.items.push(item);
             } else {
                 self.at += 1;
@@ -190,13 +206,6 @@ impl<'a> Reader<'a> {
                 _ => return Ok(Value::Array(self.items.drain(base..).collect())),
             }
         }
-    }
-
-    fn block_node_checked(&mut self, column: usize, depth: usize) -> R<Value> {
-        if depth > MAX_DEPTH {
-            return Err(Decline);
-        }
-        self.mapping(column, depth)
     }
 
     /// The value after `key:` or `-` (`rest`, the current line already
