@@ -109,9 +109,10 @@ pub fn render_with_route_byte(data: &[u8]) {
     assert_eq!(again.output(), output, "a second run changed the output");
 }
 
-/// The stack the `yaml_fast` check parses on, as `render` gives its parsing
-/// threads (src/lib.rs): serde-saphyr takes about 20 KiB a level up to
-/// `yaml::MAX_DEPTH` in a debug build, and the fuzzer's thread may be smaller.
+/// The stack the `yaml_fast` check parses on, as `yaml::parse` gives
+/// serde-saphyr (src/yaml.rs): `parse_full`, called directly here, runs on
+/// the caller's stack and takes about 20 KiB a level up to `yaml::MAX_DEPTH`
+/// in a debug build, and the fuzzer's thread may be smaller.
 const PARSE_STACK: usize = 64 << 20;
 
 /// The fast YAML reader held to serde-saphyr over any UTF-8 text (other bytes
