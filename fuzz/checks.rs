@@ -8,8 +8,8 @@
 #![allow(dead_code)]
 
 use kof_route::cli::Cli;
-use kof_route::plan::Plan;
-use kof_route::{render, select, stream, yaml};
+use kof_route::cli::plan::Plan;
+use kof_route::{read, render, select, write, yaml};
 use std::sync::OnceLock;
 
 /// The stream splitter over any bytes: it never panics, every byte lands in
@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 /// counted, a document's parts are its bytes in order, and rewriting a
 /// document's body never panics.
 pub fn split(data: &[u8]) {
-    let s = stream::split(data);
+    let s = read::split(data);
     let mut joined = s.bom.to_vec();
     let (mut offset, mut line) = (0, 1);
     for doc in &s.docs {
@@ -33,7 +33,7 @@ pub fn split(data: &[u8]) {
             doc.raw,
             "parts cover the document"
         );
-        let _ = stream::rewrite(doc, "a: 1\n");
+        let _ = write::rewrite(doc, "a: 1\n");
     }
     assert_eq!(joined, data, "every byte lands in one document");
 }
@@ -91,7 +91,7 @@ pub fn render_with_route_byte(data: &[u8]) {
         }
     };
     let output = rendered.output();
-    let (a, b) = (stream::split(input), stream::split(&output));
+    let (a, b) = (read::split(input), read::split(&output));
     assert_eq!(a.bom, b.bom, "byte-order mark changed");
     assert_eq!(a.docs.len(), b.docs.len(), "document count changed");
     let selected: Vec<usize> = select(input)

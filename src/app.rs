@@ -6,20 +6,24 @@
 //! (broken pipe) is not an error. Under Helm 4, which discards a plugin's
 //! stderr, failures are also recorded where `kof-route last-error` finds them.
 
+use crate::cli::config::{self, Refused};
+use crate::cli::plan::{Plan, UsageError};
 use crate::cli::{Cli, Color, Command, RouteArgs, Shell};
-use crate::plan::{Plan, UsageError};
-use crate::{Selected, check, problems, resource, select, yaml};
+use crate::document::{Selected, problems};
+use crate::select::Role;
+use crate::{check, select};
 use anyhow::{Context, Result, bail};
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Parse the command line, run, print any error, and exit.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match config::parse(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(Refused::Usage(e)) => return fail(&e.into()),
+        Err(Refused::Clap(e)) => {
             // A usage error under Helm 4 must be findable too; help and version are not errors.
             if e.use_stderr() {
                 record_for_helm(
@@ -113,21 +117,6 @@ fn last_error() -> Result<ExitCode> {
     }
 }
 
-/// Merge the config file (from `--config` or `KOF_ROUTE_CONFIG`) under the flags.
-pub fn with_config(args: RouteArgs) -> Result<RouteArgs, UsageError> {
-    let Some(path) = args.config.clone() else {
-        return Ok(args);
-    };
-    let usage = |msg: String| UsageError(format!("--config {}: {msg}", path.display()));
-    let text = std::fs::read_to_string(&path).map_err(|e| usage(e.to_string()))?;
-    let file: RouteArgs = if text.trim().is_empty() {
-        RouteArgs::default()
-    } else {
-        yaml::parse_typed(&text).map_err(usage)?
-    };
-    Ok(args.or_file(file))
-}
-
 fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
     let mut input = Vec::new();
     match file {
@@ -173,7 +162,6 @@ fn routed(
     review: bool,
     then: impl FnOnce(&crate::Rendered<'_>) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
-    let args = with_config(args)?;
     let plan = Plan::build(&args)?;
     let input = read_input(file)?;
     let rendered = if review {
@@ -230,9 +218,10 @@ fn diff_command(
 
 fn routes_command() -> Result<ExitCode> {
     let mut out = String::new();
-    for (name, needs, changes) in crate::routes::ROUTE_INFO {
+    for r in &crate::routes::REGISTRY {
         out.push_str(&format!(
-            "{name}\n  needs:   {needs}\n  changes: {changes}\n"
+            "{}\n  needs:   {}\n  changes: {}\n",
+            r.name, r.needs, r.changes
         ));
     }
     write_stdout(out.as_bytes())?;
@@ -263,7 +252,7 @@ fn check_command(file: Option<&Path>) -> Result<ExitCode> {
     let (_, selected) = select(&input)?;
     let collectors: Vec<&Selected> = selected
         .iter()
-        .filter(|s| matches!(s.kind, resource::Kind::Collector { .. }))
+        .filter(|s| s.kind.role == Role::Collector)
         .collect();
     if collectors.is_empty() {
         bail!("no OpenTelemetryCollector in the input");
@@ -271,7 +260,7 @@ fn check_command(file: Option<&Path>) -> Result<ExitCode> {
     let mut report = String::new();
     let mut errors = 0;
     for sel in collectors {
-        let found = problems(sel);
+        let found = problems(&sel.value, sel.kind);
         report.push_str(&format!("{}\n", sel.id));
         if found.is_empty() {
             report.push_str("  ok\n");

@@ -6,6 +6,7 @@
 //! somewhere, and every `${env:NAME}` has a source in `spec.env`. This module
 //! only reads; it must not edit, and must never print a value it reads.
 
+use crate::kof::is_credential_var;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -26,11 +27,6 @@ fn error(message: String) -> Problem {
         severity: Severity::Error,
         message,
     }
-}
-
-/// Env vars whose absence breaks a route: KOF's storage credentials and AWS's.
-pub fn is_credential_var(name: &str) -> bool {
-    name == "KOF_VM_USER" || name == "KOF_VM_PASSWORD" || name.starts_with("AWS_")
 }
 
 fn names<'v>(config: &'v Value, section: &str) -> BTreeSet<&'v str> {

@@ -24,6 +24,21 @@ pub fn usage<T>(msg: impl Into<String>) -> Checked<T> {
     Err(UsageError(msg.into()))
 }
 
+/// `text` with control characters escaped (`\n`, `\u{1b}`), for messages: a
+/// name from the input must not be able to move a terminal's cursor or forge a line.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// RFC 1123 label: lower-case alphanumerics and `-`, alphanumeric at both ends.
 fn label_problem(s: &str, max: usize) -> Option<String> {
     if s.is_empty() {

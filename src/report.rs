@@ -5,37 +5,43 @@
 //! secret value is redacted: only references to Secrets may appear.
 
 use crate::Rendered;
-use crate::edit::Change;
+use crate::edit::{Edit, Op};
 use crate::redact::redact;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-fn show(v: &Option<Value>) -> String {
+fn show(v: Option<&Value>) -> String {
     match v {
         None => "(none)".into(),
         Some(v) => serde_json::to_string(&redact(v)).unwrap_or_default(),
     }
 }
 
-/// One line per change, grouped under the document it was made in.
+/// One line per edit, grouped under the document it was made in.
 pub fn explain(rendered: &Rendered) -> String {
     let mut out = String::new();
     let mut last = None;
-    for (id, change) in &rendered.changes {
-        if last != Some(id) {
-            out.push_str(&format!("kof-route: explain: {id}\n"));
-            last = Some(id);
+    for edit in rendered.edits.iter().filter(|e| e.op != Op::Expect) {
+        if last != Some(edit.doc) {
+            if let Some(id) = rendered.id(edit.doc) {
+                out.push_str(&format!("kof-route: explain: {id}\n"));
+            }
+            last = Some(edit.doc);
         }
-        out.push_str(&line(change));
+        out.push_str(&line(edit));
     }
-    if rendered.changes.is_empty() {
+    if last.is_none() {
         out.push_str("kof-route: explain: nothing to change\n");
     }
     out
 }
 
-fn line(c: &Change) -> String {
-    format!("  {}: {} -> {}\n", c.path, show(&c.old), show(&c.new))
+fn line(e: &Edit) -> String {
+    format!(
+        "  {e}: {} -> {}\n",
+        show(e.old.as_ref()),
+        show(e.new_value())
+    )
 }
 
 /// A unified diff of every patched resource (from `render_for_review`), with
@@ -94,23 +100,26 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn explains_each_change_on_one_line() {
-        let c = Change {
-            path: "spec.config.exporters.x.endpoint".into(),
+    fn explains_each_edit_on_one_line() {
+        use crate::edit::path;
+        let e = Edit {
+            doc: 0,
+            path: path(&["spec", "config", "exporters", "x", "endpoint"]),
+            op: Op::Set(json!("https://b")),
             old: Some(json!("http://a")),
-            new: Some(json!("https://b")),
         };
         assert_eq!(
-            line(&c),
+            line(&e),
             "  spec.config.exporters.x.endpoint: \"http://a\" -> \"https://b\"\n"
         );
-        let c = Change {
-            path: "spec.config.exporters.x".into(),
+        let e = Edit {
+            doc: 0,
+            path: path(&["spec", "config", "exporters", "x"]),
+            op: Op::Remove,
             old: Some(json!({"password": "p"})),
-            new: None,
         };
         assert_eq!(
-            line(&c),
+            line(&e),
             "  spec.config.exporters.x: {\"password\":\"<redacted>\"} -> (none)\n"
         );
     }

@@ -16,7 +16,7 @@ use std::path::Path;
 /// Every document body (and every v1alpha1-like string) of a stream file.
 fn documents(path: &Path) -> Vec<String> {
     let bytes = std::fs::read(path).unwrap();
-    let stream = kof_route::stream::split(&bytes);
+    let stream = kof_route::read::split(&bytes);
     stream
         .docs
         .iter()

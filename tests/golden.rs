@@ -10,7 +10,7 @@
 //! successful case is also checked for the stream invariants: same number of
 //! documents, untouched documents byte-identical, and a second run changes nothing.
 
-use kof_route::stream;
+use kof_route::read;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -425,7 +425,7 @@ fn compare(path: &Path, got: &[u8], failures: &mut Vec<String>) {
 
 /// Same document count; every document without a candidate needle is byte-identical.
 fn check_invariants(case: &Case, input: &[u8], output: &[u8], failures: &mut Vec<String>) {
-    let (a, b) = (stream::split(input), stream::split(output));
+    let (a, b) = (read::split(input), read::split(output));
     if a.docs.len() != b.docs.len() {
         failures.push(format!(
             "{}: {} documents in, {} out",

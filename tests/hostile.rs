@@ -15,8 +15,8 @@
 //! starts with `S3CRET` (the corpus's secret values).
 
 use kof_route::cli::Cli;
-use kof_route::plan::Plan;
-use kof_route::{render, select, stream};
+use kof_route::cli::plan::Plan;
+use kof_route::{read, render, select};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -175,7 +175,7 @@ fn check_any_run(what: &str, run: &Run, failures: &mut Vec<String>) {
 /// documents that are not collectors or OpenCost byte-identical, header comments
 /// kept, and a second run with the same flags changes nothing.
 fn check_success(what: &str, args: &[String], input: &[u8], output: &[u8], f: &mut Vec<String>) {
-    let (a, b) = (stream::split(input), stream::split(output));
+    let (a, b) = (read::split(input), read::split(output));
     if a.bom != b.bom {
         f.push(format!("{what}: byte-order mark changed"));
     }
@@ -464,7 +464,7 @@ fn hundred_megabyte_document() {
             failures.push(format!("{what}: exit {:?}: {}", r.code, r.stderr));
             continue;
         }
-        let (a, b) = (stream::split(&input), stream::split(&r.stdout));
+        let (a, b) = (read::split(&input), read::split(&r.stdout));
         if a.docs.len() != 2 || b.docs.len() != 2 || a.docs[1].raw != b.docs[1].raw {
             failures.push(format!(
                 "{what}: the big document did not come out as it went in"
@@ -628,7 +628,7 @@ fn truncated_at_every_byte() {
             match render(&plan, input) {
                 Ok(r) => {
                     let output = r.output();
-                    let (a, b) = (stream::split(input), stream::split(&output));
+                    let (a, b) = (read::split(input), read::split(&output));
                     assert_eq!(a.docs.len(), b.docs.len(), "cut at {cut}");
                     let again = render(&plan, &output).expect("the output is accepted again");
                     assert_eq!(again.output(), output, "not idempotent, cut at {cut}");
@@ -936,7 +936,7 @@ fn secret_values(input: &[u8]) -> BTreeSet<String> {
         }
     }
     let mut out = BTreeSet::new();
-    let s = stream::split(input);
+    let s = read::split(input);
     for doc in &s.docs {
         if let Ok(text) = std::str::from_utf8(doc.raw)
             && let Ok(v) = kof_route::yaml::parse(text)

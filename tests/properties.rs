@@ -18,8 +18,8 @@
 //! and replayed first.
 
 use kof_route::cli::Cli;
-use kof_route::plan::Plan;
-use kof_route::{render, select, stream, yaml};
+use kof_route::cli::plan::Plan;
+use kof_route::{read, render, select, yaml};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
@@ -351,7 +351,7 @@ fn metadata(raw: &[u8]) -> Option<serde_json::Value> {
 
 /// The invariants of a successful render of `input` into `output`.
 fn routed_ok(plan: &Plan, input: &[u8], output: &[u8]) -> Result<(), TestCaseError> {
-    let (a, b) = (stream::split(input), stream::split(output));
+    let (a, b) = (read::split(input), read::split(output));
     prop_assert_eq!(a.bom, b.bom, "byte-order mark");
     prop_assert_eq!(a.docs.len(), b.docs.len(), "document count");
     let selected: BTreeSet<usize> = select(input)
@@ -386,9 +386,9 @@ fn routed_ok(plan: &Plan, input: &[u8], output: &[u8]) -> Result<(), TestCaseErr
         "a second run changed the output"
     );
     prop_assert!(
-        again.changes.is_empty(),
+        !again.changed(),
         "a second run reports changes: {:?}",
-        again.changes
+        again.edits
     );
     Ok(())
 }
@@ -426,7 +426,7 @@ fn generated_streams_route_and_keep_their_shape() {
             match render(plan, &input) {
                 Ok(r) => {
                     prop_assert!(g.has_collector(), "{name}: no collector, yet Ok");
-                    prop_assert!(!r.changes.is_empty(), "{name}: routed nothing");
+                    prop_assert!(r.changed(), "{name}: routed nothing");
                     routed_ok(plan, &input, &r.output())
                 }
                 Err(e) => {
@@ -610,7 +610,7 @@ fn splitter_covers_every_byte() {
                 .prop_map(|t| t.concat().into_bytes()),
         ],
         |bytes| {
-            let s = stream::split(&bytes);
+            let s = read::split(&bytes);
             let mut joined = s.bom.to_vec();
             let (mut offset, mut line) = (0, 1);
             for d in &s.docs {

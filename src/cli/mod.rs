@@ -1,13 +1,18 @@
 //! Flags: the command line, its environment variables and the config file, as
-//! plain data.
+//! plain data (ripgrep's "low args").
 //!
-//! Nothing here validates or interprets a value beyond its type: `plan.rs` turns
-//! these fields into a checked `Plan` once. The config file uses the flags' own
-//! names as keys; a flag (or its environment variable) beats the file.
+//! Nothing here validates or interprets a value beyond its type: `plan` turns
+//! these fields into a checked `Plan` once. The config file is turned into
+//! flags and read by this same parser (`config`); a flag beats its environment
+//! variable, which beats the file. Route names come from the registry.
 
+use crate::kof::{Layout, Purpose};
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use serde::Deserialize;
 use std::path::PathBuf;
+
+pub mod config;
+pub mod plan;
 
 /// Route a kof-collectors release's data: a Helm post-renderer for k0rdent KOF.
 ///
@@ -78,60 +83,33 @@ pub enum Shell {
     Fish,
 }
 
-/// Which KOF release's endpoint layout the regional cluster serves.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Layout {
-    /// KOF 1.x: everything behind vmauth (`/vm`, `/vli`, `/vlai`, `/vti`).
-    #[default]
-    #[value(name = "1")]
-    V1,
-    /// KOF 0.3: VictoriaLogs at `/vls`, traces to Jaeger, in-mesh vminsert/vmselect.
-    #[value(name = "0.3")]
-    V03,
+/// `--route`'s values and their help, from the registry.
+fn route_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::routes::REGISTRY
+            .iter()
+            .map(|r| PossibleValue::new(r.name).help(r.about)),
+    )
 }
 
-impl<'de> Deserialize<'de> for Layout {
-    /// Accepts `0.3` whether the YAML file wrote it as a number or a string.
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        let text = match &v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        match text.as_str() {
-            "1" | "1.0" => Ok(Layout::V1),
-            "0.3" => Ok(Layout::V03),
-            _ => Err(serde::de::Error::custom(format!(
-                "kof-layout: {text:?} is not a known layout (1 or 0.3)"
-            ))),
-        }
-    }
-}
-
-/// Where the management cluster's data goes.
-#[derive(ValueEnum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum RouteName {
-    /// Keep data in the management cluster's own storage.
-    Mothership,
-    /// Send data to a regional cluster's vmauth over HTTPS.
-    Regional,
-    /// Send data to a regional cluster's vmauth inside the Istio mesh.
-    RegionalIstio,
-    /// Send logs to AWS CloudWatch Logs; metrics and traces go to debug only.
-    Cloudwatch,
-    /// Send data to exporters declared in --exporter-file.
-    ThirdParty,
+/// `--kof-layout`'s values.
+fn layouts() -> PossibleValuesParser {
+    PossibleValuesParser::new([
+        PossibleValue::new("1")
+            .alias("1.0")
+            .help("KOF 1.x: everything behind vmauth (/vm, /vli, /vlai, /vti)"),
+        PossibleValue::new("0.3")
+            .help("KOF 0.3: VictoriaLogs at /vls, traces to Jaeger, in-mesh vminsert/vmselect"),
+    ])
 }
 
 /// The route's settings: every field is a flag, an environment variable and a
 /// config-file key of the same name.
-#[derive(Args, Deserialize, Debug, Default, Clone)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[derive(Args, Debug, Default, Clone)]
 pub struct RouteArgs {
     /// Route to apply.
-    #[arg(long, env = "KOF_ROUTE", value_enum)]
-    pub route: Option<RouteName>,
+    #[arg(long, env = "KOF_ROUTE", value_parser = route_names())]
+    pub route: Option<String>,
     /// Management cluster name, written into cluster labels [default: mothership]
     #[arg(long, env = "KOF_ROUTE_CLUSTER_NAME", value_name = "NAME")]
     pub cluster_name: Option<String>,
@@ -167,8 +145,8 @@ pub struct RouteArgs {
     #[arg(long, env = "KOF_ROUTE_EXPORTER_FILE", value_name = "FILE")]
     pub exporter_file: Option<PathBuf>,
     /// Endpoint layout of the regional cluster's KOF release [default: 1]
-    #[arg(long, env = "KOF_ROUTE_KOF_LAYOUT", value_enum, value_name = "VERSION")]
-    pub kof_layout: Option<Layout>,
+    #[arg(long, env = "KOF_ROUTE_KOF_LAYOUT", value_parser = layouts(), value_name = "VERSION")]
+    pub kof_layout: Option<String>,
     /// Regional routes: URL that replaces the computed metrics write endpoint
     #[arg(long, env = "KOF_ROUTE_WRITE_METRICS_ENDPOINT", value_name = "URL")]
     pub write_metrics_endpoint: Option<String>,
@@ -186,11 +164,9 @@ pub struct RouteArgs {
     pub read_metrics_endpoint: Option<String>,
     /// Regional routes: no basic auth (in-mesh setups); no creds secret is used
     #[arg(long, env = "KOF_ROUTE_NO_BASIC_AUTH")]
-    #[serde(default)]
     pub no_basic_auth: bool,
     /// Regional routes: do not verify the regional cluster's TLS certificate
     #[arg(long, env = "KOF_ROUTE_INSECURE_SKIP_VERIFY")]
-    #[serde(default)]
     pub insecure_skip_verify: bool,
     /// Regional routes: Secret holding the CA certificate of the regional endpoints
     #[arg(long, env = "KOF_ROUTE_CA_SECRET", value_name = "NAME")]
@@ -200,49 +176,85 @@ pub struct RouteArgs {
     pub ca_key: Option<String>,
     /// Accept a stream with no OpenTelemetryCollector
     #[arg(long, env = "KOF_ROUTE_ALLOW_MISSING")]
-    #[serde(default)]
     pub allow_missing: bool,
     /// Print a summary of every edit to stderr (secret names, never values)
     #[arg(long, env = "KOF_ROUTE_EXPLAIN")]
-    #[serde(skip)]
     pub explain: bool,
     /// YAML file with these settings, keyed by flag name (e.g. `regional-domain:`)
     #[arg(long, env = "KOF_ROUTE_CONFIG", value_name = "FILE")]
-    #[serde(skip)]
     pub config: Option<PathBuf>,
 }
 
+/// The route settings, for the rules of which route uses which. Names are the flags'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    RegionalDomain,
+    RegionalCluster,
+    RegionalNamespace,
+    CredsSecret,
+    NoBasicAuth,
+    KofLayout,
+    WriteMetricsEndpoint,
+    WriteLogsEndpoint,
+    WriteAuditLogsEndpoint,
+    WriteTracesEndpoint,
+    ReadMetricsEndpoint,
+    InsecureSkipVerify,
+    CaSecret,
+    CaKey,
+    AwsRegion,
+    LogGroup,
+    LogStream,
+    AwsSecret,
+    ExporterFile,
+}
+
 impl RouteArgs {
-    /// Fill every setting the command line left open from `file`.
-    pub fn or_file(self, file: RouteArgs) -> RouteArgs {
-        RouteArgs {
-            route: self.route.or(file.route),
-            cluster_name: self.cluster_name.or(file.cluster_name),
-            cluster_namespace: self.cluster_namespace.or(file.cluster_namespace),
-            regional_domain: self.regional_domain.or(file.regional_domain),
-            regional_cluster: self.regional_cluster.or(file.regional_cluster),
-            regional_namespace: self.regional_namespace.or(file.regional_namespace),
-            creds_secret: self.creds_secret.or(file.creds_secret),
-            aws_region: self.aws_region.or(file.aws_region),
-            log_group: self.log_group.or(file.log_group),
-            log_stream: self.log_stream.or(file.log_stream),
-            aws_secret: self.aws_secret.or(file.aws_secret),
-            exporter_file: self.exporter_file.or(file.exporter_file),
-            kof_layout: self.kof_layout.or(file.kof_layout),
-            write_metrics_endpoint: self.write_metrics_endpoint.or(file.write_metrics_endpoint),
-            write_logs_endpoint: self.write_logs_endpoint.or(file.write_logs_endpoint),
-            write_audit_logs_endpoint: self
-                .write_audit_logs_endpoint
-                .or(file.write_audit_logs_endpoint),
-            write_traces_endpoint: self.write_traces_endpoint.or(file.write_traces_endpoint),
-            read_metrics_endpoint: self.read_metrics_endpoint.or(file.read_metrics_endpoint),
-            no_basic_auth: self.no_basic_auth || file.no_basic_auth,
-            insecure_skip_verify: self.insecure_skip_verify || file.insecure_skip_verify,
-            ca_secret: self.ca_secret.or(file.ca_secret),
-            ca_key: self.ca_key.or(file.ca_key),
-            allow_missing: self.allow_missing || file.allow_missing,
-            explain: self.explain,
-            config: self.config,
+    /// Every route setting with its flag and whether it was given, in flag order.
+    pub fn settings(&self) -> [(Setting, &'static str, bool); 19] {
+        use Setting::*;
+        #[rustfmt::skip]
+        let given = [
+            (RegionalDomain, "regional-domain", self.regional_domain.is_some()),
+            (RegionalCluster, "regional-cluster", self.regional_cluster.is_some()),
+            (RegionalNamespace, "regional-namespace", self.regional_namespace.is_some()),
+            (CredsSecret, "creds-secret", self.creds_secret.is_some()),
+            (NoBasicAuth, "no-basic-auth", self.no_basic_auth),
+            (KofLayout, "kof-layout", self.kof_layout.is_some()),
+            (WriteMetricsEndpoint, "write-metrics-endpoint", self.write_metrics_endpoint.is_some()),
+            (WriteLogsEndpoint, "write-logs-endpoint", self.write_logs_endpoint.is_some()),
+            (WriteAuditLogsEndpoint, "write-audit-logs-endpoint", self.write_audit_logs_endpoint.is_some()),
+            (WriteTracesEndpoint, "write-traces-endpoint", self.write_traces_endpoint.is_some()),
+            (ReadMetricsEndpoint, "read-metrics-endpoint", self.read_metrics_endpoint.is_some()),
+            (InsecureSkipVerify, "insecure-skip-verify", self.insecure_skip_verify),
+            (CaSecret, "ca-secret", self.ca_secret.is_some()),
+            (CaKey, "ca-key", self.ca_key.is_some()),
+            (AwsRegion, "aws-region", self.aws_region.is_some()),
+            (LogGroup, "log-group", self.log_group.is_some()),
+            (LogStream, "log-stream", self.log_stream.is_some()),
+            (AwsSecret, "aws-secret", self.aws_secret.is_some()),
+            (ExporterFile, "exporter-file", self.exporter_file.is_some()),
+        ];
+        given
+    }
+
+    /// The URL given for an endpoint's purpose.
+    pub fn endpoint(&self, purpose: Purpose) -> Option<&str> {
+        match purpose {
+            Purpose::WriteMetrics => &self.write_metrics_endpoint,
+            Purpose::WriteLogs => &self.write_logs_endpoint,
+            Purpose::WriteAuditLogs => &self.write_audit_logs_endpoint,
+            Purpose::WriteTraces => &self.write_traces_endpoint,
+            Purpose::ReadMetrics => &self.read_metrics_endpoint,
+        }
+        .as_deref()
+    }
+
+    /// The endpoint layout (the parser admits only known values).
+    pub fn layout(&self) -> Layout {
+        match self.kof_layout.as_deref() {
+            Some("0.3") => Layout::V03,
+            _ => Layout::V1,
         }
     }
 }
@@ -261,23 +273,16 @@ mod tests {
     fn both_flag_spellings_parse() {
         let a = Cli::try_parse_from(["kof-route", "--route=regional", "--regional-domain", "d.io"])
             .unwrap();
-        assert_eq!(a.args.route, Some(RouteName::Regional));
+        assert_eq!(a.args.route.as_deref(), Some("regional"));
         assert_eq!(a.args.regional_domain.as_deref(), Some("d.io"));
     }
 
     #[test]
-    fn flags_beat_the_file() {
-        let file = RouteArgs {
-            route: Some(RouteName::Cloudwatch),
-            log_group: Some("g".into()),
-            ..Default::default()
-        };
-        let flags = RouteArgs {
-            route: Some(RouteName::Mothership),
-            ..Default::default()
-        };
-        let merged = flags.or_file(file);
-        assert_eq!(merged.route, Some(RouteName::Mothership));
-        assert_eq!(merged.log_group.as_deref(), Some("g"));
+    fn route_names_come_from_the_registry() {
+        let err = Cli::try_parse_from(["kof-route", "--route=nowhere"]).unwrap_err();
+        let text = err.to_string();
+        for route in &crate::routes::REGISTRY {
+            assert!(text.contains(route.name), "{text}");
+        }
     }
 }

@@ -1,10 +1,13 @@
-//! Validation: the third-party exporter file, and the secret references it may hold.
+//! Route builders: third-party exporters, from a file or the CloudWatch preset.
 //!
 //! `--route third-party --exporter-file FILE` sends data to exporters the user
 //! declares; `cloudwatch` is the same description built from flags. The file is
 //! read and validated once, into a `ThirdParty` value; a rejection names the key.
 //! Env entries can only reference Secrets: a literal value has no key to hold it.
 
+use super::RouteSpec;
+use crate::cli::RouteArgs;
+use crate::kof::{self, SIGNALS};
 use crate::names::{self, Checked, usage};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -33,19 +36,6 @@ impl SecretEnv {
         json!({"name": self.name, "valueFrom": {"secretKeyRef": {"name": self.secret, "key": self.key}}})
     }
 }
-
-/// Exporters that KOF's chart and routes own; a third-party exporter may not take these names.
-pub const KOF_OWN: [&str; 6] = [
-    "prometheusremotewrite",
-    "otlphttp/logs",
-    "otlphttp/logs-audit",
-    "otlphttp/traces",
-    "debug",
-    "nop",
-];
-
-/// The signals a pipeline carries.
-pub const SIGNALS: [&str; 3] = ["logs", "metrics", "traces"];
 
 /// Which declared exporters each signal's pipelines export to.
 #[derive(Deserialize, Debug, Clone, Default, PartialEq, Eq)]
@@ -109,7 +99,7 @@ impl ThirdParty {
             return usage("exporters: declare at least one exporter");
         }
         for (name, def) in &self.exporters {
-            if KOF_OWN.contains(&name.as_str()) {
+            if kof::owns_exporter(name) {
                 return usage(format!(
                     "exporters.{name}: collides with KOF's own exporter; choose another name"
                 ));
@@ -148,6 +138,66 @@ impl ThirdParty {
             }
         }
         Ok(self)
+    }
+}
+
+/// `--route third-party`: the exporters of `--exporter-file`.
+pub fn from_file(args: &RouteArgs) -> Checked<RouteSpec> {
+    let Some(path) = &args.exporter_file else {
+        return usage("--exporter-file is required for --route third-party");
+    };
+    Ok(spec(&ThirdParty::load(path)?))
+}
+
+/// `--route cloudwatch`: CloudWatch Logs as a preset of the third-party route.
+pub fn cloudwatch(args: &RouteArgs) -> Checked<RouteSpec> {
+    let Some(region) = &args.aws_region else {
+        return usage("--aws-region is required for --route cloudwatch");
+    };
+    let region = names::aws_region("aws-region", region)?;
+    let or =
+        |v: &Option<String>, default: &'static str| v.clone().unwrap_or_else(|| default.into());
+    let log_group = names::log_group("log-group", &or(&args.log_group, "management"))?;
+    let log_stream = names::log_stream("log-stream", &or(&args.log_stream, "logs"))?;
+    let secret = names::object_name(
+        "aws-secret",
+        &or(&args.aws_secret, "cloudwatch-credentials"),
+    )?;
+    let exporter =
+        json!({"region": region, "log_group_name": log_group, "log_stream_name": log_stream});
+    Ok(spec(&ThirdParty {
+        exporters: Map::from_iter([("awscloudwatchlogs".to_string(), exporter)]),
+        pipelines: Pipelines {
+            logs: vec!["awscloudwatchlogs".into()],
+            ..Default::default()
+        },
+        env: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+            .map(|k| SecretEnv::new(k, &secret, k))
+            .to_vec(),
+    }))
+}
+
+/// KOF's storage exporters out, the declared ones (and debug) in, per signal.
+pub fn spec(tp: &ThirdParty) -> RouteSpec {
+    let debug = kof::DEBUG_EXPORTER;
+    RouteSpec {
+        define_exporters: tp
+            .exporters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        default_exporters: vec![(debug.into(), json!({}))],
+        remove_exporters: kof::EXPORTERS.iter().map(|e| e.name.to_string()).collect(),
+        rewire: SIGNALS
+            .iter()
+            .map(|s| {
+                let mut lead = tp.pipelines.of(s).to_vec();
+                lead.push(debug.into());
+                (s.to_string(), lead)
+            })
+            .collect(),
+        env: tp.env.clone(),
+        ..Default::default()
     }
 }
 

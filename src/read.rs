@@ -1,10 +1,13 @@
-//! Stage 1 and 5: read and write the byte stream.
+//! Stage 1, read: the byte stream into documents, checked and scanned.
 //!
-//! Splits Helm's manifest stream into documents without parsing YAML, and joins
-//! them back. Only this module knows about `---` separators, header comments,
-//! byte-order marks and line endings. It must never change a byte of a document
-//! nobody patched: the output of `join` over unchanged documents is the input.
+//! Splits Helm's manifest stream into documents without parsing YAML, refuses
+//! bytes no YAML reader accepts, and finds the candidate documents with a byte
+//! scan. Only this module (and `write`, which puts documents back) knows about
+//! `---` separators, header comments, byte-order marks and line numbers. It
+//! never changes a byte and knows nothing of YAML values.
 
+use crate::docid::DocId;
+use anyhow::{Result, bail};
 use memchr::memmem;
 
 /// A UTF-8 byte-order mark, which Kubernetes tolerates at the start of a stream.
@@ -151,62 +154,6 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// The bytes of `doc` with its resource replaced by `body` (a YAML document
-/// ending in `\n`): separator line, header comments and trailing blank lines are
-/// kept, and so are CRLF line endings and a missing final newline.
-pub fn rewrite(doc: &Doc<'_>, body: &str) -> Vec<u8> {
-    let parts = doc.parts();
-    let mut out = Vec::with_capacity(doc.raw.len() + body.len() / 4);
-    // Directives stay; a separator that carries content (`--- {a: 1}`) was part
-    // of the resource and is written bare.
-    let sep = parts.separator;
-    let line = sep[..sep.len().saturating_sub(1)]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let (directives, sep_line) = sep.split_at(line);
-    out.extend_from_slice(directives);
-    let carried = sep_line
-        .get(3..)
-        .map(<[u8]>::trim_ascii)
-        .unwrap_or_default();
-    if carried.is_empty() || carried.starts_with(b"#") {
-        out.extend_from_slice(sep_line);
-    } else {
-        out.extend_from_slice(if doc.crlf() { b"---\r\n" } else { b"---\n" });
-    }
-    out.extend_from_slice(parts.header);
-    let body = if doc.raw.ends_with(b"\n") {
-        body
-    } else {
-        body.trim_end_matches('\n')
-    };
-    if doc.crlf() {
-        out.extend_from_slice(body.replace('\n', "\r\n").as_bytes());
-    } else {
-        out.extend_from_slice(body.as_bytes());
-    }
-    out.extend_from_slice(parts.trailer);
-    out
-}
-
-/// Join the stream back, as the pieces to write in order: the byte-order mark,
-/// then every document, either replaced (`replaced` holds (index, bytes), sorted
-/// by index) or its own bytes.
-pub fn join<'s>(
-    stream: &'s Stream<'_>,
-    replaced: Vec<(usize, &'s [u8])>,
-) -> impl Iterator<Item = &'s [u8]> {
-    let mut next = replaced.into_iter().peekable();
-    let docs = stream.docs.iter().enumerate().map(move |(i, doc)| {
-        match next.next_if(|(idx, _)| *idx == i) {
-            Some((_, bytes)) => bytes,
-            None => doc.raw,
-        }
-    });
-    std::iter::once(stream.bom).chain(docs)
-}
-
 /// The four consecutive pieces of a document's bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Parts<'a> {
@@ -234,7 +181,7 @@ fn docs_containing(stream: &Stream<'_>, body: &[u8], needle: &[u8]) -> Vec<usize
 
 /// Indexes of the documents whose bytes contain every needle of at least one
 /// group: the cheap candidate scan. One pass per needle over the input, no parsing.
-pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[&[&[u8]]]) -> Vec<usize> {
+pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[Vec<&[u8]>]) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     for group in groups {
         let mut sets = group.iter().map(|n| docs_containing(stream, body, n));
@@ -249,6 +196,73 @@ pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[&[&[u8]]]) -> Vec<
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Refuse bytes no YAML reader accepts, naming the document and line.
+fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
+    let bad = match std::str::from_utf8(body) {
+        Err(e) => Some((e.valid_up_to(), "is not valid UTF-8")),
+        Ok(_) => memchr::memchr(0, body).map(|at| (at, "contains a NUL byte")),
+    };
+    let Some((at, what)) = bad else {
+        return Ok(());
+    };
+    let idx = stream.docs.partition_point(|d| d.offset <= at) - 1;
+    let doc = &stream.docs[idx];
+    let line = doc.line + memchr::memchr_iter(b'\n', &doc.raw[..at - doc.offset]).count();
+    bail!(
+        "{}: input {what} at line {line}",
+        DocId::guess(idx + 1, doc.raw, doc.line)
+    )
+}
+
+/// Split `input`, refuse bytes no YAML reader accepts, and find the candidates:
+/// documents holding every needle of a group whose top-level kind line, if it
+/// can be read, names a kind `may_be_kind` accepts.
+pub fn scan<'a>(
+    input: &'a [u8],
+    needles: &[Vec<&[u8]>],
+    may_be_kind: fn(&[u8]) -> bool,
+) -> Result<(Stream<'a>, Vec<usize>)> {
+    let stream = split(input);
+    let body = &input[stream.bom.len()..];
+    check_bytes(&stream, body)?;
+    let mut found = candidates(&stream, body, needles);
+    found.retain(|&i| kind_line_allows(stream.docs[i].raw, may_be_kind));
+    Ok((stream, found))
+}
+
+/// The cheap scan's second look: reads only a top-level block `kind:` line (a
+/// `kind:` at column 0 can only be a top-level key; the last one wins, as in
+/// Kubernetes). When the kind is not a plain word, or there is no such line
+/// (flow style), or a `...` may start a second document, the answer is yes:
+/// the document is parsed.
+pub fn kind_line_allows(raw: &[u8], may_be_kind: fn(&[u8]) -> bool) -> bool {
+    if memchr::memmem::find(raw, b"\n...").is_some() {
+        return true;
+    }
+    let mut kind = None;
+    let mut at = 0;
+    while let Some(hit) = memchr::memmem::find(&raw[at..], b"kind:") {
+        let start = at + hit;
+        at = start + 5;
+        if start > 0 && raw[start - 1] != b'\n' {
+            continue;
+        }
+        let end = memchr::memchr(b'\n', &raw[at..]).map_or(raw.len(), |e| at + e);
+        let value = raw[at..end]
+            .split(|&b| b == b'#')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
+        kind = Some(value);
+    }
+    match kind {
+        Some(word) if !word.is_empty() && word.iter().all(u8::is_ascii_alphanumeric) => {
+            may_be_kind(word)
+        }
+        _ => true,
+    }
 }
 
 #[cfg(test)]
@@ -307,19 +321,6 @@ mod tests {
     }
 
     #[test]
-    fn join_copies_untouched_documents_and_swaps_replaced_ones() {
-        let input = b"\xEF\xBB\xBFa: 1\n---\nb: 2\n---\nc: 3";
-        let s = split(input);
-        let same: Vec<u8> = join(&s, Vec::new()).flatten().copied().collect();
-        assert_eq!(same, input);
-        let swapped: Vec<u8> = join(&s, vec![(1, &b"---\nB: 2\n"[..])])
-            .flatten()
-            .copied()
-            .collect();
-        assert_eq!(swapped, b"\xEF\xBB\xBFa: 1\n---\nB: 2\n---\nc: 3");
-    }
-
-    #[test]
     fn keeps_a_byte_order_mark_apart() {
         let s = split(b"\xEF\xBB\xBF---\na: 1\n");
         assert_eq!(s.bom, BOM);
@@ -363,39 +364,44 @@ mod tests {
     }
 
     #[test]
-    fn rewrite_keeps_the_layout_around_the_body() {
-        let cases = [
-            ("---\n# Source: t\na: 1\n\n", "---\n# Source: t\nb: 2\n\n"),
-            ("# helm4 comment\na: 1\n", "# helm4 comment\nb: 2\n"),
-            ("--- # note\na: 1\n", "--- # note\nb: 2\n"),
-            ("--- {a: 1}\n", "---\nb: 2\n"),
+    fn finds_candidates_without_parsing() {
+        let input = b"a: 1\n---\nkind: OpenTelemetryCollector\n---\nb: opencost\n---\nx: opencost\nkind: Deployment\n";
+        let s = split(input);
+        let groups: [Vec<&[u8]>; 2] = [
+            vec![b"OpenTelemetryCollector"],
+            vec![b"opencost", b"Deployment"],
+        ];
+        assert_eq!(candidates(&s, input, &groups), [1, 3]);
+    }
+    #[test]
+    fn the_kind_line_rules_documents_out_only_when_certain() {
+        let cases: [(&str, bool); 10] = [
+            ("kind: OpenTelemetryCollector\n...\nkind: ConfigMap\n", true),
+            ("apiVersion: v1\nkind: OpenTelemetryCollector\n", true),
+            ("kind: Deployment # opencost\n", true),
+            ("kind: List\nitems: []\n", true),
             (
-                "%YAML 1.1\n--- # c\n# h\na: 1\n",
-                "%YAML 1.1\n--- # c\n# h\nb: 2\n",
+                "kind: CustomResourceDefinition\nspec:\n  names:\n    kind: OpenTelemetryCollector\n",
+                false,
             ),
-            ("%YAML 1.1\n--- {a: 1}\n", "%YAML 1.1\n---\nb: 2\n"),
-            ("---\r\na: 1\r\n", "---\r\nb: 2\r\n"),
-            ("---\na: 1", "---\nb: 2"),
+            (
+                "kind: ConfigMap\ndata:\n  x: |\n    kind: OpenTelemetryCollector\n",
+                false,
+            ),
+            ("kind: \"OpenTelemetryCollector\"\n", true),
+            ("{kind: OpenTelemetryCollector}\n", true),
+            ("kind: ConfigMap\nkind: OpenTelemetryCollector\n", true),
+            ("---\n# Source: x\nkind: Secret\n", false),
         ];
         for (raw, want) in cases {
-            let doc = Doc {
-                raw: raw.as_bytes(),
-                offset: 0,
-                line: 1,
-            };
             assert_eq!(
-                String::from_utf8(rewrite(&doc, "b: 2\n")).unwrap(),
+                kind_line_allows(raw.as_bytes(), |w| matches!(
+                    w,
+                    b"OpenTelemetryCollector" | b"Deployment"
+                ) || w.ends_with(b"List")),
                 want,
                 "{raw:?}"
             );
         }
-    }
-
-    #[test]
-    fn finds_candidates_without_parsing() {
-        let input = b"a: 1\n---\nkind: OpenTelemetryCollector\n---\nb: opencost\n---\nx: opencost\nkind: Deployment\n";
-        let s = split(input);
-        let groups: [&[&[u8]]; 2] = [&[b"OpenTelemetryCollector"], &[b"opencost", b"Deployment"]];
-        assert_eq!(candidates(&s, input, &groups), [1, 3]);
     }
 }

@@ -1,0 +1,142 @@
+//! The pipeline for one candidate document: select, edit, apply, check, emit.
+//!
+//! Parses the document once, recognises it through the kind table, drafts the
+//! route's edits, applies them, checks a patched collector (errors the input
+//! already had are excused, judged against the document as read), and writes
+//! its new bytes. It holds no route, kind or format knowledge of its own.
+
+use crate::check::{self, Problem, Severity};
+use crate::docid::DocId;
+use crate::edit::{self, Edit, Op, apply};
+use crate::read::{Doc, Stream};
+use crate::routes::RouteSpec;
+use crate::select::{self, KindSpec, Role};
+use crate::{redact, write, yaml};
+use anyhow::{Result, anyhow, bail};
+use serde_json::Value;
+
+/// One selected resource of the stream, parsed.
+pub struct Selected {
+    pub index: usize,
+    pub id: DocId,
+    pub kind: &'static KindSpec,
+    pub value: Value,
+}
+
+/// Parse candidate `idx`; `None` when no row of the kind table matches it.
+pub fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
+    let doc: &Doc<'_> = &stream.docs[idx];
+    let value = select::parse(idx + 1, doc)?;
+    if let Some(kind) = select::listed(&value) {
+        bail!(
+            "{}: holds {kind} in its items, which kof-route cannot route inside a List; \
+             render it as a document of its own",
+            DocId::of(idx + 1, doc.line, &value)
+        );
+    }
+    Ok(select::classify(&value).map(|kind| Selected {
+        index: idx,
+        id: DocId::of(idx + 1, doc.line, &value),
+        kind,
+        value,
+    }))
+}
+
+/// Problems of a collector; a config that cannot be read is one error.
+pub fn problems(doc: &Value, kind: &KindSpec) -> Vec<Problem> {
+    match select::config_of(doc, kind) {
+        Ok(config) => check::collector(doc, &config),
+        Err(e) => vec![Problem {
+            severity: Severity::Error,
+            message: e.to_string(),
+        }],
+    }
+}
+
+/// What routing one selected document produced.
+pub struct Routed {
+    pub index: usize,
+    pub id: DocId,
+    pub collector: bool,
+    pub edits: Vec<Edit>,
+    /// The document's new bytes, when it changed.
+    pub after: Option<Vec<u8>>,
+    /// The resource before and after, redacted, for `diff`.
+    pub review: Option<(String, String)>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The edits `route` makes to a selected resource.
+pub fn edits(sel: &Selected, route: &RouteSpec) -> Result<Vec<Edit>> {
+    match sel.kind.role {
+        Role::Collector => {
+            let config = select::config_of(&sel.value, sel.kind)?;
+            Ok(edit::collector::edits(
+                sel.index, &sel.value, &config, sel.kind, route,
+            ))
+        }
+        Role::OpenCost => match &route.opencost {
+            Some(oc) => edit::opencost::edits(sel.index, &sel.value, sel.kind, oc),
+            None => Ok(Vec::new()),
+        },
+    }
+}
+
+/// Sort a patched collector's problems: new errors fail the run; warnings, and
+/// errors the input already had, are reported.
+fn judge(r: &mut Routed, before: &[Problem], after: Vec<Problem>) {
+    for p in after {
+        let line = format!("{}: {}", r.id, p.message);
+        match p.severity {
+            Severity::Error if before.contains(&p) => {
+                r.warnings.push(format!("{line} (already in the input)"))
+            }
+            Severity::Error => r.errors.push(line),
+            Severity::Warning => r.warnings.push(line),
+        }
+    }
+}
+
+/// Parse, edit, apply, check and re-emit candidate `idx`.
+pub fn route(
+    route: &RouteSpec,
+    stream: &Stream<'_>,
+    idx: usize,
+    review: bool,
+) -> Result<Option<Routed>> {
+    let Some(mut sel) = select_one(stream, idx)? else {
+        return Ok(None);
+    };
+    let collector = sel.kind.role == Role::Collector;
+    let edits = edits(&sel, route).map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
+    let changed = edits.iter().any(|e| e.op != Op::Expect);
+    let mut r = Routed {
+        index: idx,
+        id: sel.id.clone(),
+        collector,
+        edits: Vec::new(),
+        after: None,
+        review: None,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    // Judged against the document as read, before it changes.
+    let before = (collector && changed).then(|| problems(&sel.value, sel.kind));
+    if changed {
+        let original = review.then(|| yaml::emit(&redact::redact(&sel.value)));
+        let config = sel.kind.config.map(edit::path);
+        apply::apply(&mut sel.value, config.as_deref(), &edits)
+            .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
+        r.after = Some(write::rewrite(&stream.docs[idx], &yaml::emit(&sel.value)));
+        r.review = original.map(|o| (o, yaml::emit(&redact::redact(&sel.value))));
+    }
+    if collector {
+        let after = problems(&sel.value, sel.kind);
+        // Unchanged, every problem is the input's own.
+        let before = before.unwrap_or_else(|| after.clone());
+        judge(&mut r, &before, after);
+    }
+    r.edits = edits;
+    Ok(Some(r))
+}

@@ -1,0 +1,188 @@
+//! The route registry: one entry per route, and what a route is, as data.
+//!
+//! An entry names the route, the settings it uses, what `kof-route routes`
+//! and `--help` say about it, flags that make a working example, and the
+//! builder that turns the validated settings into a `RouteSpec`: exporters to
+//! point or define, extensions, secret-backed env vars, volumes, cluster
+//! labels, OpenCost settings. Specs hold no patching logic (`edit` drafts any
+//! spec the same way), so adding a route is one entry here. This is, with the
+//! command-line layer, the only place that names a route.
+
+use crate::cli::{RouteArgs, Setting};
+use crate::names::Checked;
+use serde_json::{Map, Value, json};
+
+mod regional;
+pub mod third_party;
+
+pub use third_party::SecretEnv;
+
+/// One route.
+pub struct Route {
+    pub name: &'static str,
+    /// One line for `--route`'s help.
+    pub about: &'static str,
+    /// What it needs, for `kof-route routes`.
+    pub needs: &'static str,
+    /// What it changes, for `kof-route routes`.
+    pub changes: &'static str,
+    /// The route-specific settings it uses; any other given one is refused.
+    pub accepts: &'static [Setting],
+    /// Flags after `--route NAME` that make a working example (paths from the repository root).
+    pub example: &'static [&'static str],
+    /// Validated settings to the route's spec (cluster labels are added by the plan).
+    pub build: fn(&RouteArgs) -> Checked<RouteSpec>,
+}
+
+use Setting::*;
+
+const REGIONAL_SETTINGS: &[Setting] = &[
+    RegionalCluster,
+    RegionalNamespace,
+    CredsSecret,
+    NoBasicAuth,
+    KofLayout,
+    WriteMetricsEndpoint,
+    WriteLogsEndpoint,
+    WriteAuditLogsEndpoint,
+    WriteTracesEndpoint,
+    ReadMetricsEndpoint,
+    InsecureSkipVerify,
+    CaSecret,
+    CaKey,
+];
+
+/// Every route, in the order `routes` lists them.
+#[rustfmt::skip]
+pub static REGISTRY: [Route; 5] = [
+    Route {
+        name: "mothership",
+        about: "Keep data in the management cluster's own storage",
+        needs: "nothing (--cluster-name, --cluster-namespace optional)",
+        changes: "defines processor resource/k8sclustername; adds cluster labels to prometheusremotewrite.external_labels; \
+      data stays in the management cluster; OpenCost unchanged",
+        accepts: &[],
+        example: &[],
+        build: |_| Ok(RouteSpec::default()),
+    },
+    Route {
+        name: "regional",
+        about: "Send data to a regional cluster's vmauth over HTTPS",
+        needs: "--regional-domain, and --regional-cluster or --creds-secret",
+        changes: "points the four KOF exporters at https://vmauth.DOMAIN with basicauth extensions and KOF_VM_USER/KOF_VM_PASSWORD \
+      from the creds secret; cluster labels; OpenCost reads from the regional vmauth",
+        accepts: &[RegionalDomain, RegionalCluster, RegionalNamespace, CredsSecret, NoBasicAuth, KofLayout,
+            WriteMetricsEndpoint, WriteLogsEndpoint, WriteAuditLogsEndpoint, WriteTracesEndpoint,
+            ReadMetricsEndpoint, InsecureSkipVerify, CaSecret, CaKey],
+        example: &["--regional-domain=example.com", "--regional-cluster=regional-1"],
+        build: regional::vmauth,
+    },
+    Route {
+        name: "regional-istio",
+        about: "Send data to a regional cluster's vmauth inside the Istio mesh",
+        needs: "--regional-cluster",
+        changes: "as regional, with in-mesh endpoints http://REGIONAL-vmauth:8427",
+        accepts: REGIONAL_SETTINGS,
+        example: &["--regional-cluster=regional-1"],
+        build: regional::mesh,
+    },
+    Route {
+        name: "cloudwatch",
+        about: "Send logs to AWS CloudWatch Logs; metrics and traces go to debug only",
+        needs: "--aws-region (--log-group, --log-stream, --aws-secret optional)",
+        changes: "replaces the KOF storage exporters with awscloudwatchlogs (logs) and debug, AWS_* env from the secret; \
+      cluster attributes; OpenCost unchanged",
+        accepts: &[AwsRegion, LogGroup, LogStream, AwsSecret],
+        example: &["--aws-region=us-east-2"],
+        build: third_party::cloudwatch,
+    },
+    Route {
+        name: "third-party",
+        about: "Send data to exporters declared in --exporter-file",
+        needs: "--exporter-file FILE",
+        changes: "replaces the KOF storage exporters with the file's exporters per signal (plus debug), env from the file's \
+      secret refs; cluster attributes; OpenCost unchanged",
+        accepts: &[ExporterFile],
+        example: &["--exporter-file=fixtures/variants/vendor-exporters.yaml"],
+        build: third_party::from_file,
+    },
+];
+
+/// The registered route called `name`.
+pub fn find(name: &str) -> Option<&'static Route> {
+    REGISTRY.iter().find(|r| r.name == name)
+}
+
+/// Point an existing exporter at a new endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repoint {
+    pub exporter: String,
+    pub endpoint_key: String,
+    pub url: String,
+    /// Extension set as `auth.authenticator`; `None` leaves `auth` alone.
+    pub authenticator: Option<String>,
+    /// Merged into the exporter's `tls`.
+    pub tls: Map<String, Value>,
+}
+
+/// Everything a route does to collectors and to OpenCost.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RouteSpec {
+    /// Exporters set to exactly this definition in every collector.
+    pub define_exporters: Vec<(String, Value)>,
+    /// Exporters defined only where missing.
+    pub default_exporters: Vec<(String, Value)>,
+    /// Exporters removed; pipelines that used them are rewired.
+    pub remove_exporters: Vec<String>,
+    /// Per signal: the exporters a rewired pipeline leads with.
+    pub rewire: Vec<(String, Vec<String>)>,
+    /// Existing exporters pointed elsewhere.
+    pub repoint: Vec<Repoint>,
+    /// Extensions set exactly and listed in `service.extensions`.
+    pub extensions: Vec<(String, Value)>,
+    /// Secret-backed env vars upserted into `spec.env`.
+    pub env: Vec<SecretEnv>,
+    /// Upserted by name into `spec.volumes` / `spec.volumeMounts`.
+    pub volumes: Vec<Value>,
+    pub volume_mounts: Vec<Value>,
+    /// Labels merged into `prometheusremotewrite.external_labels` where it exists.
+    pub external_labels: Map<String, Value>,
+    /// Attributes upserted by `key` into `processors.resource/k8sclustername`.
+    pub cluster_attributes: Vec<Value>,
+    /// What OpenCost's query container gets; `None` leaves OpenCost alone.
+    pub opencost: Option<OpenCostSpec>,
+    /// Printed on stderr whenever the route is used.
+    pub warnings: Vec<String>,
+}
+
+/// OpenCost edits, on its query container.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpenCostSpec {
+    pub values: Vec<(String, String)>,
+    pub secrets: Vec<SecretEnv>,
+    /// Env vars removed (credentials that must not travel to another cluster).
+    pub remove: Vec<String>,
+    pub volumes: Vec<Value>,
+    pub volume_mounts: Vec<Value>,
+}
+
+impl RouteSpec {
+    /// Add the cluster's identity: attributes of the `resource/k8sclustername`
+    /// processor, and labels of the metrics exporter unless the route drops it.
+    pub fn with_cluster(mut self, name: &str, namespace: &str) -> RouteSpec {
+        self.cluster_attributes = vec![
+            json!({"action": "insert", "key": "k8s.cluster.name", "value": name}),
+            json!({"action": "insert", "key": "k8s.cluster.namespace", "value": namespace}),
+        ];
+        if !self
+            .remove_exporters
+            .iter()
+            .any(|e| e == crate::kof::METRICS_EXPORTER)
+        {
+            self.external_labels.insert("cluster".into(), json!(name));
+            self.external_labels
+                .insert("clusterNamespace".into(), json!(namespace));
+        }
+        self
+    }
+}

@@ -1,0 +1,208 @@
+//! Stage 5, write: the output stream from the input's own bytes plus the
+//! patched documents.
+//!
+//! A patched document keeps its separator line, header comments, trailing
+//! blank lines, CRLF endings and missing final newline; every other document
+//! is written as the exact bytes it came in. Knows nothing of values.
+
+use crate::docid::DocId;
+use crate::document::Routed;
+use crate::edit::Edit;
+use crate::read::{Doc, Stream};
+
+/// The result of a successful run. The output stream is written from the
+/// input's own bytes plus the patched documents, so it is never held twice.
+#[derive(Debug)]
+pub struct Rendered<'a> {
+    stream: Stream<'a>,
+    /// Problems that do not stop the release, one line each.
+    pub warnings: Vec<String>,
+    /// The route's edits, in stream order, with the name of each edited document.
+    pub edits: Vec<Edit>,
+    pub ids: Vec<(usize, DocId)>,
+    /// Each patched document's bytes before and after.
+    pub patched: Vec<Patched>,
+}
+
+/// A document the route changed.
+#[derive(Debug)]
+pub struct Patched {
+    /// 0-based position in the stream.
+    pub index: usize,
+    pub id: DocId,
+    /// The document's new bytes.
+    pub after: Vec<u8>,
+    /// With `render_for_review`: the resource before and after, as YAML with
+    /// every possibly secret value hidden, for showing to a person.
+    pub review: Option<(String, String)>,
+}
+
+impl<'a> Rendered<'a> {
+    pub(crate) fn new(warnings: Vec<String>) -> Self {
+        Rendered {
+            stream: Stream {
+                bom: &[],
+                docs: Vec::new(),
+            },
+            warnings,
+            edits: Vec::new(),
+            ids: Vec::new(),
+            patched: Vec::new(),
+        }
+    }
+
+    /// Take in one routed document (in stream order).
+    pub(crate) fn add(&mut self, r: Routed) {
+        self.warnings.extend(r.warnings);
+        if !r.edits.is_empty() {
+            self.ids.push((r.index, r.id.clone()));
+        }
+        self.edits.extend(r.edits);
+        if let Some(after) = r.after {
+            self.patched.push(Patched {
+                index: r.index,
+                id: r.id,
+                after,
+                review: r.review,
+            });
+        }
+    }
+
+    pub(crate) fn with_stream(mut self, stream: Stream<'a>) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// Did the route change anything?
+    pub fn changed(&self) -> bool {
+        self.edits.iter().any(|e| e.op != crate::edit::Op::Expect)
+    }
+
+    /// The name of document `index`, for reports.
+    pub fn id(&self, index: usize) -> Option<&DocId> {
+        self.ids.iter().find(|(i, _)| *i == index).map(|(_, id)| id)
+    }
+
+    fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        let replaced = self
+            .patched
+            .iter()
+            .map(|p| (p.index, p.after.as_slice()))
+            .collect();
+        join(&self.stream, replaced)
+    }
+
+    /// Write the whole output stream.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.pieces().try_for_each(|piece| w.write_all(piece))
+    }
+
+    /// The whole output stream, as one buffer.
+    pub fn output(&self) -> Vec<u8> {
+        self.pieces().flat_map(|p| p.iter().copied()).collect()
+    }
+}
+
+/// The bytes of `doc` with its resource replaced by `body` (a YAML document
+/// ending in `\n`): separator line, header comments and trailing blank lines are
+/// kept, and so are CRLF line endings and a missing final newline.
+pub fn rewrite(doc: &Doc<'_>, body: &str) -> Vec<u8> {
+    let parts = doc.parts();
+    let mut out = Vec::with_capacity(doc.raw.len() + body.len() / 4);
+    // Directives stay; a separator that carries content (`--- {a: 1}`) was part
+    // of the resource and is written bare.
+    let sep = parts.separator;
+    let line = sep[..sep.len().saturating_sub(1)]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let (directives, sep_line) = sep.split_at(line);
+    out.extend_from_slice(directives);
+    let carried = sep_line
+        .get(3..)
+        .map(<[u8]>::trim_ascii)
+        .unwrap_or_default();
+    if carried.is_empty() || carried.starts_with(b"#") {
+        out.extend_from_slice(sep_line);
+    } else {
+        out.extend_from_slice(if doc.crlf() { b"---\r\n" } else { b"---\n" });
+    }
+    out.extend_from_slice(parts.header);
+    let body = if doc.raw.ends_with(b"\n") {
+        body
+    } else {
+        body.trim_end_matches('\n')
+    };
+    if doc.crlf() {
+        out.extend_from_slice(body.replace('\n', "\r\n").as_bytes());
+    } else {
+        out.extend_from_slice(body.as_bytes());
+    }
+    out.extend_from_slice(parts.trailer);
+    out
+}
+
+/// Join the stream back, as the pieces to write in order: the byte-order mark,
+/// then every document, either replaced (`replaced` holds (index, bytes), sorted
+/// by index) or its own bytes.
+pub fn join<'s>(
+    stream: &'s Stream<'_>,
+    replaced: Vec<(usize, &'s [u8])>,
+) -> impl Iterator<Item = &'s [u8]> {
+    let mut next = replaced.into_iter().peekable();
+    let docs = stream.docs.iter().enumerate().map(move |(i, doc)| {
+        match next.next_if(|(idx, _)| *idx == i) {
+            Some((_, bytes)) => bytes,
+            None => doc.raw,
+        }
+    });
+    std::iter::once(stream.bom).chain(docs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::split;
+
+    #[test]
+    fn join_copies_untouched_documents_and_swaps_replaced_ones() {
+        let input = b"\xEF\xBB\xBFa: 1\n---\nb: 2\n---\nc: 3";
+        let s = split(input);
+        let same: Vec<u8> = join(&s, Vec::new()).flatten().copied().collect();
+        assert_eq!(same, input);
+        let swapped: Vec<u8> = join(&s, vec![(1, &b"---\nB: 2\n"[..])])
+            .flatten()
+            .copied()
+            .collect();
+        assert_eq!(swapped, b"\xEF\xBB\xBFa: 1\n---\nB: 2\n---\nc: 3");
+    }
+
+    #[test]
+    fn rewrite_keeps_the_layout_around_the_body() {
+        let cases = [
+            ("---\n# Source: t\na: 1\n\n", "---\n# Source: t\nb: 2\n\n"),
+            ("# helm4 comment\na: 1\n", "# helm4 comment\nb: 2\n"),
+            ("--- # note\na: 1\n", "--- # note\nb: 2\n"),
+            ("--- {a: 1}\n", "---\nb: 2\n"),
+            (
+                "%YAML 1.1\n--- # c\n# h\na: 1\n",
+                "%YAML 1.1\n--- # c\n# h\nb: 2\n",
+            ),
+            ("%YAML 1.1\n--- {a: 1}\n", "%YAML 1.1\n---\nb: 2\n"),
+            ("---\r\na: 1\r\n", "---\r\nb: 2\r\n"),
+            ("---\na: 1", "---\nb: 2"),
+        ];
+        for (raw, want) in cases {
+            let doc = Doc {
+                raw: raw.as_bytes(),
+                offset: 0,
+                line: 1,
+            };
+            assert_eq!(
+                String::from_utf8(rewrite(&doc, "b: 2\n")).unwrap(),
+                want,
+                "{raw:?}"
+            );
+        }
+    }
+}
