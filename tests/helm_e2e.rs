@@ -1262,3 +1262,208 @@ fn install_hook_without_cargo_only_notifies() {
     );
     assert!(!plugin.join("bin").exists());
 }
+
+// ---------------------------------------------------------------------------
+// The real charts: what each engine releases through kof-route equals
+// kof-route's own output on the same engine's render
+
+/// Chart version, packaged chart (with its pinned dependencies).
+const REAL_CHARTS: &[(&str, &str)] = &[
+    ("1.8.0", "fixtures/charts/kof-collectors-1.8.0.tgz"),
+    ("1.9.0", "fixtures/charts/kof-collectors-1.9.0.tgz"),
+    ("1.10.0", "fixtures/charts/kof-collectors-1.10.0.tgz"),
+    ("1.11", "fixtures/charts/kof-collectors-1.11.0-rc0.tgz"),
+];
+
+const REAL_ROUTES: &[&[&str]] = &[
+    &["--route=mothership"],
+    &[
+        "--route=regional",
+        "--regional-domain=kof.example.com",
+        "--regional-cluster=regional-1",
+    ],
+    &["--route=regional-istio", "--regional-cluster=regional-1"],
+    &["--route=cloudwatch", "--aws-region=us-east-2"],
+];
+
+fn real_values(version: &str) -> PathBuf {
+    repo().join(format!("fixtures/kof-{version}/values.yaml"))
+}
+
+/// What kof-route itself makes of `input`.
+fn own_output(input: &str, args: &[&str]) -> String {
+    let mut child = clean_command(kof_route_bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "kof-route {args:?} failed on a real render: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// A JSON value with every mapping's keys sorted.
+fn canonical(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let sorted: BTreeMap<String, Value> =
+                map.into_iter().map(|(k, v)| (k, canonical(v))).collect();
+            Value::Object(sorted.into_iter().collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
+/// The stream's documents as data (comments and layout gone), sorted.
+fn documents(stream: &str, label: &str) -> Vec<String> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    for line in stream.lines().chain(std::iter::once("---")) {
+        if line == "---" || line.starts_with("--- ") {
+            let value: Value = serde_saphyr::from_str(&current).unwrap_or_else(|e| {
+                panic!("{label}: a document does not parse ({e}):\n{current:.3000}")
+            });
+            if !value.is_null() {
+                docs.push(serde_json::to_string_pretty(&canonical(value)).unwrap());
+            }
+            current.clear();
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    docs.sort();
+    docs
+}
+
+fn assert_same_documents(label: &str, released: &str, own: &str) {
+    let (got, want) = (documents(released, label), documents(own, label));
+    if got == want {
+        return;
+    }
+    let first = got
+        .iter()
+        .zip(&want)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(want.len()));
+    panic!(
+        "{label}: what Helm released ({} documents) differs from kof-route's own output ({} documents); first differing document, released:\n{:.4000}\n\nkof-route's own:\n{:.4000}",
+        got.len(),
+        want.len(),
+        got.get(first).map_or("(none)", |s| s.as_str()),
+        want.get(first).map_or("(none)", |s| s.as_str()),
+    );
+}
+
+/// `helm template` of a real chart, with `post_renderer` (and `args`) or without.
+fn helm_template(
+    cmd: &mut Command,
+    chart: &Path,
+    values: &Path,
+    post_renderer: Option<(&str, &[&str])>,
+) -> String {
+    cmd.args(["template", RELEASE])
+        .arg(chart)
+        .args(["--namespace", NAMESPACE, "--values"])
+        .arg(values);
+    if let Some((post_renderer, args)) = post_renderer {
+        cmd.args(["--post-renderer", post_renderer]);
+        for arg in args {
+            cmd.arg(format!("--post-renderer-args={arg}"));
+        }
+    }
+    let out = cmd.output().expect("run helm");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+#[test]
+fn real_charts_helm3_post_renderer_binary_and_launcher() {
+    const TEST: &str = "real_charts_helm3_post_renderer_binary_and_launcher";
+    let Some(engine) = engine_or_skip(TEST, "helm3") else {
+        return;
+    };
+    let Engine::Binary { helm, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    let launcher = launcher();
+    for (version, chart) in REAL_CHARTS {
+        let (chart, values) = (repo().join(chart), real_values(version));
+        let command = || case.engine_command(shared(), engine, helm);
+        let plain = helm_template(&mut command(), &chart, &values, None);
+        for args in REAL_ROUTES {
+            let own = own_output(&plain, args);
+            assert!(own != plain, "{args:?} changed nothing in {version}");
+            for post_renderer in [kof_route_bin(), launcher.to_str().unwrap()] {
+                let released =
+                    helm_template(&mut command(), &chart, &values, Some((post_renderer, args)));
+                // Helm 3 prints the post-renderer's stream as it is.
+                assert!(
+                    released == own,
+                    "Helm 3 with --post-renderer {post_renderer} {args:?} on kof-collectors {version}: the output is not kof-route's own output on the same render"
+                );
+                assert_same_documents(&format!("{version} {args:?}"), &released, &own);
+            }
+        }
+    }
+}
+
+#[test]
+fn real_charts_sdk_plugin() {
+    const TEST: &str = "real_charts_sdk_plugin";
+    let Some(engine) = engine_or_skip(TEST, "sdk") else {
+        return;
+    };
+    let Engine::Sdk { python, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    let install = |chart: &Path, values: &Path, args: Option<&[&str]>| {
+        let mut cmd = case.engine_command(shared(), engine, python);
+        cmd.arg(repo().join("tests/e2e/helm_driver.py"))
+            .args(["install", "--release", RELEASE, "--namespace", NAMESPACE])
+            .arg("--chart")
+            .arg(chart)
+            .arg("--values")
+            .arg(values);
+        if let Some(args) = args {
+            cmd.args(["--post-renderer", "kof-route", "--strategy", "combined"])
+                .arg("--post-renderer-args-json")
+                .arg(serde_json::to_string(args).unwrap());
+        }
+        let out = cmd.output().expect("run the helm-python-sdk driver");
+        Install::parse(engine, out, format!("{cmd:?}"), TEST)
+            .expect_ok()
+            .text
+    };
+    for (version, chart) in REAL_CHARTS {
+        let (chart, values) = (repo().join(chart), real_values(version));
+        let plain = install(&chart, &values, None);
+        for args in REAL_ROUTES {
+            let released = install(&chart, &values, Some(args));
+            let own = own_output(&plain, args);
+            assert_same_documents(
+                &format!("SDK, kof-collectors {version}, {args:?}"),
+                &released,
+                &own,
+            );
+        }
+    }
+}
