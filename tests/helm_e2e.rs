@@ -1467,3 +1467,190 @@ fn real_charts_sdk_plugin() {
         }
     }
 }
+
+/// `git` with no user or system configuration.
+fn git(dir: &Path, args: &[&str]) {
+    let out = clean_command("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=kof-route e2e",
+            "-c",
+            "user.email=e2e@invalid",
+        ])
+        .args(args)
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        text(&out.stderr)
+    );
+}
+
+/// Helm 4 with the case's isolation, `HELM_PLUGINS` where `helm plugin install`
+/// puts plugins, and a PATH whose `cargo` stands in for the hook's release build
+/// (it copies the binary under test) so no test pays for `cargo build --release`.
+fn helm4_plugin_command(case: &Case, helm: &Path) -> Command {
+    let fake = case.dir.join("fake-cargo");
+    write_executable(
+        &fake.join("cargo"),
+        &format!(
+            "#!/bin/sh\n# Stands in for the install hook's `cargo build --release --locked`.\n[ \"$*\" = 'build --release --locked' ] || {{ echo \"fake cargo: $*\" >&2; exit 2; }}\nmkdir -p target/release && cp '{}' target/release/kof-route\n",
+            kof_route_bin()
+        ),
+    );
+    let path = env::split_paths(&env::var_os("PATH").unwrap_or_default())
+        .filter(|dir| !dir.join("cargo").exists())
+        .collect::<Vec<_>>();
+    let path = env::join_paths(std::iter::once(fake).chain(path)).unwrap();
+    let mut cmd = clean_command(helm);
+    isolate(&mut cmd, &case.dir);
+    cmd.env("HELM_PLUGINS", case.dir.join("data/plugins"))
+        .env("PATH", path)
+        .env_remove("CARGO_TARGET_DIR");
+    cmd
+}
+
+fn run_ok(mut cmd: Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// `git clone --bare` of this checkout's HEAD, and a clone of that in `name`.
+fn git_clone_of_head(case: &Case, name: &str) -> (PathBuf, PathBuf) {
+    let bare = case.dir.join("kof-route.git");
+    let src = case.dir.join("src");
+    fs::create_dir_all(&src).unwrap();
+    git(
+        &case.dir,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            repo().to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    git(&src, &["clone", "-q", bare.to_str().unwrap(), name]);
+    (bare, src.join(name))
+}
+
+#[test]
+fn real_charts_helm4_plugin_from_git_clone() {
+    const TEST: &str = "real_charts_helm4_plugin_from_git_clone";
+    let Some(engine) = engine_or_skip(TEST, "helm4") else {
+        return;
+    };
+    let Engine::Binary { helm, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    // A clone whose directory is named like its origin's last path element
+    // (kof-route.git): what `helm plugin update` (Helm 4.2.3) needs, see README.
+    let (bare, clone) = git_clone_of_head(&case, "kof-route.git");
+    let helm4 = || helm4_plugin_command(&case, helm);
+
+    let mut cmd = helm4();
+    cmd.args(["plugin", "install"]).arg(&clone);
+    let out = run_ok(cmd);
+    assert!(
+        text(&out.stdout).contains("Installed plugin: kof-route"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        clone.join("bin/kof-route").is_file(),
+        "the install hook built no bin/kof-route"
+    );
+
+    // Something new upstream, then `helm plugin update`: a pull, and the hook again.
+    let upstream = case.dir.join("upstream");
+    git(
+        &case.dir,
+        &[
+            "clone",
+            "-q",
+            bare.to_str().unwrap(),
+            upstream.to_str().unwrap(),
+        ],
+    );
+    fs::write(
+        upstream.join("UPDATE-MARKER"),
+        "pulled by helm plugin update\n",
+    )
+    .unwrap();
+    git(&upstream, &["add", "UPDATE-MARKER"]);
+    git(
+        &upstream,
+        &["commit", "-q", "-m", "e2e: an upstream change"],
+    );
+    git(&upstream, &["push", "-q", "origin", "HEAD"]);
+    fs::remove_file(clone.join("bin/kof-route")).unwrap();
+    let mut cmd = helm4();
+    cmd.args(["plugin", "update", "kof-route"]);
+    let out = run_ok(cmd);
+    assert!(
+        text(&out.stdout).contains("Updated plugin: kof-route"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        clone.join("UPDATE-MARKER").is_file(),
+        "helm plugin update did not pull"
+    );
+    assert!(
+        clone.join("bin/kof-route").is_file(),
+        "the update hook built no bin/kof-route"
+    );
+
+    // Used as `--post-renderer kof-route`: the plugin's own bin/kof-route, no KOF_ROUTE_BIN.
+    for (version, chart) in REAL_CHARTS {
+        let (chart, values) = (repo().join(chart), real_values(version));
+        let plain = helm_template(&mut helm4(), &chart, &values, None);
+        for args in REAL_ROUTES {
+            let released = helm_template(&mut helm4(), &chart, &values, Some(("kof-route", args)));
+            let own = own_output(&plain, args);
+            assert!(own != plain, "{args:?} changed nothing in {version}");
+            assert_same_documents(
+                &format!("Helm 4 plugin, kof-collectors {version}, {args:?}"),
+                &released,
+                &own,
+            );
+        }
+    }
+
+    let mut cmd = helm4();
+    cmd.args(["plugin", "uninstall", "kof-route"]);
+    run_ok(cmd);
+    let mut cmd = helm4();
+    cmd.args(["plugin", "list"]);
+    let out = run_ok(cmd);
+    assert!(
+        !text(&out.stdout).contains("kof-route"),
+        "{}",
+        text(&out.stdout)
+    );
+    let (version, chart) = REAL_CHARTS[0];
+    let mut cmd = helm4();
+    cmd.args(["template", RELEASE])
+        .arg(repo().join(chart))
+        .arg("--values")
+        .arg(real_values(version))
+        .args(["--post-renderer", "kof-route"]);
+    let out = cmd.output().unwrap();
+    assert!(
+        !out.status.success(),
+        "the uninstalled plugin still post-renders"
+    );
+}
