@@ -1654,3 +1654,49 @@ fn real_charts_helm4_plugin_from_git_clone() {
         "the uninstalled plugin still post-renders"
     );
 }
+
+/// The usual clone (`git clone .../kof-route.git` into `kof-route`): Helm 4.2.3's
+/// `helm plugin update` cannot update it (a Helm limitation); the install hook says
+/// so, and rerunning the hook script rebuilds the binary as the README says.
+#[test]
+fn helm4_update_limit_of_a_checkout_named_unlike_its_origin() {
+    const TEST: &str = "helm4_update_limit_of_a_checkout_named_unlike_its_origin";
+    let Some(engine) = engine_or_skip(TEST, "helm4") else {
+        return;
+    };
+    let Engine::Binary { helm, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    let (_, clone) = git_clone_of_head(&case, "kof-route");
+    let mut cmd = helm4_plugin_command(&case, helm);
+    cmd.args(["plugin", "install"]).arg(&clone);
+    let out = run_ok(cmd);
+    assert!(
+        text(&out.stderr).contains("'helm plugin update kof-route' (Helm 4) will fail"),
+        "the install hook does not warn: {}",
+        text(&out.stderr)
+    );
+    let mut cmd = helm4_plugin_command(&case, helm);
+    cmd.args(["plugin", "update", "kof-route"]);
+    let out = cmd.output().unwrap();
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("plugin does not exist"),
+        "Helm's update of such a checkout changed (update the README and the hook): {}",
+        text(&out.stderr)
+    );
+    fs::remove_file(clone.join("bin/kof-route")).unwrap();
+    let cmd = helm4_plugin_command(&case, helm);
+    let mut hook = clean_command(clone.join("scripts/install-hook.sh"));
+    hook.current_dir(&clone);
+    for var in ["HOME", "PATH", "XDG_STATE_HOME"] {
+        if let Some((_, Some(value))) = cmd.get_envs().find(|(k, _)| *k == var) {
+            hook.env(var, value);
+        }
+    }
+    run_ok(hook);
+    assert!(
+        clone.join("bin/kof-route").is_file(),
+        "the hook rebuilt nothing"
+    );
+}
