@@ -7,6 +7,20 @@ set -eu
 
 plugin_dir=${HELM_PLUGIN_DIR:-$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd -P)}
 
+# Helm 4.2.3's `helm plugin update` treats a plugin installed from a git checkout
+# as a git repo and looks for it under the last path element of its origin URL:
+# it fails ("plugin does not exist") when that is not the plugin's directory name
+# (a clone of .../kof-route.git in ./kof-route), and without a remote ("Unable to
+# retrieve local repo information"). Say so, and how to rebuild instead.
+if [ -d "$plugin_dir/.git" ] || [ -f "$plugin_dir/.git" ]; then
+    if command -v git >/dev/null 2>&1; then
+        origin=$(git -C "$plugin_dir" config --get remote.origin.url 2>/dev/null || :)
+        if [ "${origin##*/}" != "$(basename -- "$plugin_dir")" ]; then
+            echo "kof-route: note: 'helm plugin update kof-route' (Helm 4) will fail for this checkout: its origin (${origin:-none}) does not end in '/$(basename -- "$plugin_dir")'. To rebuild after 'git pull', run $plugin_dir/scripts/install-hook.sh (see the README, Installing)." >&2
+        fi
+    fi
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
     cat >&2 <<MSG
 kof-route: cargo was not found, so the plugin was installed without building

@@ -30,6 +30,22 @@ const ISTIO: &[&str] = &[
 ];
 const CLOUDWATCH: &[&str] = &["--route=cloudwatch", "--aws-region=us-east-2"];
 const MOTHERSHIP: &[&str] = &["--route=mothership"];
+/// The real renders of every chart version, in both dialects.
+const V1_8_HELM3: &str = "fixtures/kof-1.8.0/helm3/kof-collectors.yaml";
+const V1_8_HELM4: &str = "fixtures/kof-1.8.0/helm4/kof-collectors.yaml";
+const V1_9_HELM3: &str = "fixtures/kof-1.9.0/helm3/kof-collectors.yaml";
+const V1_9_HELM4: &str = "fixtures/kof-1.9.0/helm4/kof-collectors.yaml";
+const V1_10_HELM3: &str = "fixtures/kof-1.10.0/helm3/kof-collectors.yaml";
+const V1_10_HELM4: &str = "fixtures/kof-1.10.0/helm4/kof-collectors.yaml";
+/// 1.11 as real Helm v3.17.2 hands it to a post-renderer (HELM3 differs by blank lines).
+const V1_11_HELM3_REAL: &str = "fixtures/kof-1.11/helm3/kof-collectors.helm-3.17.2.yaml";
+const KOF_REGIONAL: &[&str] = &[
+    "--route=regional",
+    "--regional-domain",
+    "kof.example.com",
+    "--regional-cluster",
+    "regional-1",
+];
 
 struct Case {
     name: &'static str,
@@ -38,6 +54,154 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
+    // Every chart version (1.8.0, 1.9.0, 1.10.0, 1.11) in both dialects. For 1.11
+    // the Helm 3 input is real Helm v3.17.2's post-renderer stdin; the Helm 4
+    // mothership, regional-istio and cloudwatch cases are helm4-* below.
+    Case {
+        name: "kof-1.8.0-helm3-mothership",
+        input: V1_8_HELM3,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "kof-1.8.0-helm3-regional",
+        input: V1_8_HELM3,
+        args: KOF_REGIONAL,
+    },
+    Case {
+        name: "kof-1.8.0-helm3-regional-istio",
+        input: V1_8_HELM3,
+        args: ISTIO,
+    },
+    Case {
+        name: "kof-1.8.0-helm3-cloudwatch",
+        input: V1_8_HELM3,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "kof-1.8.0-helm4-mothership",
+        input: V1_8_HELM4,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "kof-1.8.0-helm4-regional",
+        input: V1_8_HELM4,
+        args: KOF_REGIONAL,
+    },
+    Case {
+        name: "kof-1.8.0-helm4-regional-istio",
+        input: V1_8_HELM4,
+        args: ISTIO,
+    },
+    Case {
+        name: "kof-1.8.0-helm4-cloudwatch",
+        input: V1_8_HELM4,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "kof-1.9.0-helm3-mothership",
+        input: V1_9_HELM3,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "kof-1.9.0-helm3-regional",
+        input: V1_9_HELM3,
+        args: KOF_REGIONAL,
+    },
+    Case {
+        name: "kof-1.9.0-helm3-regional-istio",
+        input: V1_9_HELM3,
+        args: ISTIO,
+    },
+    Case {
+        name: "kof-1.9.0-helm3-cloudwatch",
+        input: V1_9_HELM3,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "kof-1.9.0-helm4-mothership",
+        input: V1_9_HELM4,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "kof-1.9.0-helm4-regional",
+        input: V1_9_HELM4,
+        args: KOF_REGIONAL,
+    },
+    Case {
+        name: "kof-1.9.0-helm4-regional-istio",
+        input: V1_9_HELM4,
+        args: ISTIO,
+    },
+    Case {
+        name: "kof-1.9.0-helm4-cloudwatch",
+        input: V1_9_HELM4,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "kof-1.10.0-helm3-mothership",
+        input: V1_10_HELM3,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "kof-1.10.0-helm3-regional",
+        input: V1_10_HELM3,
+        args: KOF_REGIONAL,
+    },
+    Case {
+        name: "kof-1.10.0-helm3-regional-istio",
+        input: V1_10_HELM3,
+        args: ISTIO,
+    },
+    Case {
+        name: "kof-1.10.0-helm3-cloudwatch",
+        input: V1_10_HELM3,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "kof-1.10.0-helm4-mothership",
+        input: V1_10_HELM4,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "kof-1.10.0-helm4-regional",
+        input: V1_10_HELM4,
+        args: KOF_REGIONAL,
+    },
+    Case {
+        name: "kof-1.10.0-helm4-regional-istio",
+        input: V1_10_HELM4,
+        args: ISTIO,
+    },
+    Case {
+        name: "kof-1.10.0-helm4-cloudwatch",
+        input: V1_10_HELM4,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "kof-1.11-helm3-mothership",
+        input: V1_11_HELM3_REAL,
+        args: MOTHERSHIP,
+    },
+    Case {
+        name: "kof-1.11-helm3-regional",
+        input: V1_11_HELM3_REAL,
+        args: KOF_REGIONAL,
+    },
+    Case {
+        name: "kof-1.11-helm3-regional-istio",
+        input: V1_11_HELM3_REAL,
+        args: ISTIO,
+    },
+    Case {
+        name: "kof-1.11-helm3-cloudwatch",
+        input: V1_11_HELM3_REAL,
+        args: CLOUDWATCH,
+    },
+    Case {
+        name: "kof-1.11-helm4-regional",
+        input: HELM4,
+        args: KOF_REGIONAL,
+    },
     Case {
         name: "helm3-mothership",
         input: HELM3,

