@@ -186,3 +186,64 @@ impl RouteSpec {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::plan::Plan;
+
+    /// A route that exists only in this test: one entry, no other module touched.
+    static BLACKHOLE: Route = Route {
+        name: "blackhole",
+        about: "Send every signal to the nop exporter",
+        needs: "nothing",
+        changes: "replaces the KOF storage exporters with nop",
+        accepts: &[],
+        example: &[],
+        build: |_| {
+            Ok(RouteSpec {
+                remove_exporters: crate::kof::EXPORTERS
+                    .iter()
+                    .map(|e| e.name.into())
+                    .collect(),
+                default_exporters: vec![("nop".into(), json!({}))],
+                rewire: crate::kof::SIGNALS
+                    .iter()
+                    .map(|s| (s.to_string(), vec!["nop".to_string()]))
+                    .collect(),
+                ..Default::default()
+            })
+        },
+    };
+
+    #[test]
+    fn a_route_defined_in_a_test_routes_a_real_fixture() {
+        let plan = Plan::for_route(&BLACKHOLE, &crate::cli::RouteArgs::default()).unwrap();
+        let input = include_bytes!("../../fixtures/kof-1.11/helm4/kof-collectors.yaml");
+        let rendered = crate::render(&plan, input).unwrap();
+        let output = String::from_utf8(rendered.output()).unwrap();
+        assert_eq!(rendered.patched.len(), 4, "the four collectors");
+        for exporter in crate::kof::EXPORTERS {
+            assert!(
+                !output.contains(&format!("{}:", exporter.name)),
+                "{} left",
+                exporter.name
+            );
+        }
+        assert!(output.contains("- nop"));
+        let again = crate::render(&plan, output.as_bytes()).unwrap();
+        assert!(!again.changed(), "a second run changes nothing");
+    }
+
+    #[test]
+    fn every_registered_example_builds_a_plan() {
+        for route in &REGISTRY {
+            let argv = ["kof-route".to_string(), format!("--route={}", route.name)]
+                .into_iter()
+                .chain(route.example.iter().map(|a| a.to_string()));
+            let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
+            let plan = Plan::build(&cli.args).unwrap_or_else(|e| panic!("{}: {e}", route.name));
+            assert_eq!(plan.route.name, route.name);
+        }
+    }
+}
