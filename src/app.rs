@@ -8,10 +8,10 @@
 
 use crate::cli::config::{self, Refused};
 use crate::cli::plan::{Plan, UsageError};
-use crate::cli::{Cli, Color, Command, RouteArgs, Shell};
+use crate::cli::{Cli, Color, Command, ExportFormat, RouteArgs, Shell};
 use crate::document::{Selected, problems};
 use crate::select::Role;
-use crate::{check, select};
+use crate::{check, names, select};
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
 use std::io::{IsTerminal, Read, Write};
@@ -52,6 +52,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             color,
             exit_code,
         }) => diff_command(file.as_deref(), *args, color, exit_code),
+        Some(Command::Export {
+            file,
+            args,
+            format,
+            name,
+            namespace,
+        }) => export_command(file.as_deref(), *args, format, name, namespace),
         Some(Command::Routes) => routes_command(),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),
@@ -159,16 +166,12 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 fn routed(
     args: RouteArgs,
     file: Option<&Path>,
-    review: bool,
+    render: for<'a> fn(&Plan, &'a [u8]) -> Result<crate::Rendered<'a>>,
     then: impl FnOnce(&crate::Rendered<'_>) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
     let plan = Plan::build(&args)?;
     let input = read_input(file)?;
-    let rendered = if review {
-        crate::render_for_review(&plan, &input)?
-    } else {
-        crate::render(&plan, &input)?
-    };
+    let rendered = render(&plan, &input)?;
     for warning in &rendered.warnings {
         eprintln!("kof-route: warning: {warning}");
     }
@@ -188,7 +191,7 @@ fn write_output(rendered: &crate::Rendered<'_>) -> Result<()> {
 }
 
 fn post_render(args: RouteArgs) -> Result<ExitCode> {
-    routed(args, None, false, |rendered| {
+    routed(args, None, crate::render, |rendered| {
         write_output(rendered)?;
         Ok(ExitCode::SUCCESS)
     })
@@ -205,7 +208,7 @@ fn diff_command(
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    routed(args, file, true, |rendered| {
+    routed(args, file, crate::render_for_review, |rendered| {
         write_stdout(crate::report::diff(rendered, color).as_bytes())?;
         let changed = exit_code && !rendered.patched.is_empty();
         Ok(if changed {
@@ -213,6 +216,34 @@ fn diff_command(
         } else {
             ExitCode::SUCCESS
         })
+    })
+}
+
+fn export_command(
+    file: Option<&Path>,
+    args: RouteArgs,
+    format: ExportFormat,
+    name: Option<String>,
+    namespace: Option<String>,
+) -> Result<ExitCode> {
+    use crate::export::{Format, Wrapper};
+    let format = match format {
+        ExportFormat::Kustomize => Format::Kustomize,
+        ExportFormat::Flux => Format::Flux,
+        ExportFormat::Sveltos => Format::Sveltos,
+    };
+    let default_name = match format {
+        Format::Sveltos => "kof-mgmt-cluster",
+        _ => "kof-collectors",
+    };
+    let wrapper = Wrapper {
+        name: names::object_name("name", name.as_deref().unwrap_or(default_name))?,
+        namespace: names::label_name("namespace", namespace.as_deref().unwrap_or("kof"))?,
+    };
+    routed(args, file, crate::render_for_export, |rendered| {
+        let doc = crate::export::document(format, rendered.patches.clone(), &wrapper);
+        write_stdout(crate::yaml::emit(&doc).as_bytes())?;
+        Ok(ExitCode::SUCCESS)
     })
 }
 

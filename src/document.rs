@@ -11,7 +11,7 @@ use crate::edit::{self, Edit, Op, apply};
 use crate::read::{Doc, Stream};
 use crate::routes::RouteSpec;
 use crate::select::{self, KindSpec, Role};
-use crate::{redact, write, yaml};
+use crate::{export, redact, write, yaml};
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
@@ -63,6 +63,8 @@ pub struct Routed {
     pub after: Option<Vec<u8>>,
     /// The resource before and after, redacted, for `diff`.
     pub review: Option<(String, String)>,
+    /// The edits as one kustomize patch entry, for `export`.
+    pub patch: Option<Value>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -98,12 +100,21 @@ fn judge(r: &mut Routed, before: &[Problem], after: Vec<Problem>) {
     }
 }
 
+/// What a run produces besides the routed stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outputs {
+    /// Redacted before/after texts, for `diff`.
+    pub review: bool,
+    /// Kustomize patches, for `export`.
+    pub patches: bool,
+}
+
 /// Parse, edit, apply, check and re-emit candidate `idx`.
 pub fn route(
     route: &RouteSpec,
     stream: &Stream<'_>,
     idx: usize,
-    review: bool,
+    outputs: Outputs,
 ) -> Result<Option<Routed>> {
     let Some(mut sel) = select_one(stream, idx)? else {
         return Ok(None);
@@ -118,14 +129,22 @@ pub fn route(
         edits: Vec::new(),
         after: None,
         review: None,
+        patch: None,
         errors: Vec::new(),
         warnings: Vec::new(),
     };
     // Judged against the document as read, before it changes.
     let before = (collector && changed).then(|| problems(&sel.value, sel.kind));
     if changed {
-        let original = review.then(|| yaml::emit(&redact::redact(&sel.value)));
+        let original = outputs
+            .review
+            .then(|| yaml::emit(&redact::redact(&sel.value)));
         let config = sel.kind.config.map(edit::path);
+        if outputs.patches {
+            let ops = export::operations(&sel.value, config.as_deref(), &edits)
+                .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
+            r.patch = Some(export::entry(export::target(&sel.value), &ops));
+        }
         apply::apply(&mut sel.value, config.as_deref(), &edits)
             .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
         r.after = Some(write::rewrite(&stream.docs[idx], &yaml::emit(&sel.value)));

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod docid;
 pub mod document;
 pub mod edit;
+pub mod export;
 pub mod kof;
 pub mod names;
 mod par;
@@ -31,7 +32,7 @@ pub mod yaml;
 
 use anyhow::{Result, bail};
 use cli::plan::Plan;
-use document::Selected;
+use document::{Outputs, Selected};
 pub use write::Rendered;
 
 /// The select stage alone: split `input` and parse the documents the kind
@@ -49,20 +50,41 @@ pub fn select(input: &[u8]) -> Result<(read::Stream<'_>, Vec<Selected>)> {
 
 /// Run the plan over a whole manifest stream.
 pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    render_with(plan, input, false)
+    render_with(plan, input, Outputs::default())
 }
 
 /// As `render`, also keeping each patched resource's redacted before/after
 /// text for `kof-route diff`.
 pub fn render_for_review<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    render_with(plan, input, true)
+    let review = true;
+    render_with(
+        plan,
+        input,
+        Outputs {
+            review,
+            ..Outputs::default()
+        },
+    )
 }
 
-fn render_with<'a>(plan: &Plan, input: &'a [u8], review: bool) -> Result<Rendered<'a>> {
+/// As `render`, also turning each patched resource's edits into a kustomize patch.
+pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
+    let patches = true;
+    render_with(
+        plan,
+        input,
+        Outputs {
+            patches,
+            ..Outputs::default()
+        },
+    )
+}
+
+fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
     let (stream, candidates) = read::scan(input, &select::needles(), select::may_be_kind)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let routed = par::map(&candidates, weight, |i| {
-        document::route(&plan.spec, &stream, i, review)
+        document::route(&plan.spec, &stream, i, outputs)
     });
     let mut out = Rendered::new(plan.spec.warnings.clone());
     let (mut errors, mut collectors) = (Vec::new(), 0);

@@ -22,6 +22,8 @@ pub struct Rendered<'a> {
     pub ids: Vec<(usize, DocId)>,
     /// Each patched document's bytes before and after.
     pub patched: Vec<Patched>,
+    /// With `export`: one kustomize patch entry per patched resource.
+    pub patches: Vec<serde_json::Value>,
 }
 
 /// A document the route changed.
@@ -48,6 +50,7 @@ impl<'a> Rendered<'a> {
             edits: Vec::new(),
             ids: Vec::new(),
             patched: Vec::new(),
+            patches: Vec::new(),
         }
     }
 
@@ -58,6 +61,7 @@ impl<'a> Rendered<'a> {
             self.ids.push((r.index, r.id.clone()));
         }
         self.edits.extend(r.edits);
+        self.patches.extend(r.patch);
         if let Some(after) = r.after {
             self.patched.push(Patched {
                 index: r.index,

@@ -51,6 +51,27 @@ pub enum Command {
         #[arg(long)]
         exit_code: bool,
     },
+    /// Export the route as the kustomize patches Flux, Sveltos, Argo CD and kustomize apply.
+    ///
+    /// Reads a kof-collectors render (stdin or FILE) and prints the patches that
+    /// turn it into what the main mode would write: JSON 6902 operations with
+    /// `test` preconditions, each aimed at exactly one resource.
+    Export {
+        /// Manifest stream to read (default: stdin).
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        args: Box<RouteArgs>,
+        /// What to print: a kustomization's `patches:` list, a Flux HelmRelease
+        /// fragment, or a KCM MultiClusterService fragment (Sveltos)
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Name of the HelmRelease or MultiClusterService [default: kof-collectors, or kof-mgmt-cluster for sveltos]
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Namespace of the HelmRelease [default: kof]
+        #[arg(long, value_name = "NS")]
+        namespace: Option<String>,
+    },
     /// List the routes, what each needs and what it changes.
     Routes,
     /// Print a shell completion script.
@@ -73,6 +94,14 @@ pub enum Color {
     Auto,
     Always,
     Never,
+}
+
+/// The formats of `export`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Kustomize,
+    Flux,
+    Sveltos,
 }
 
 /// Shells kof-route writes completions for.
