@@ -61,7 +61,9 @@ fn redact_map(m: &Map<String, Value>) -> Map<String, Value> {
         .is_some_and(secret_env_name);
     m.iter()
         .map(|(k, x)| {
-            let shown = if REFERENCES.contains(&k.as_str()) {
+            // A volume's `secret: {secretName: ...}` names a Secret; it holds no value.
+            let volume_source = k == "secret" && x.get("secretName").is_some();
+            let shown = if REFERENCES.contains(&k.as_str()) || volume_source {
                 x.clone()
             } else if k == "headers" || secret_word(k) || (env_secret && k == "value") {
                 hide_all(x)

@@ -1,0 +1,330 @@
+//! Differential tests of `kof-route export` against the real kustomize
+//! (`kubectl kustomize`) and Kubernetes' own YAML reader (`kubectl annotate
+//! --local -o json` reads each document as the API server would).
+//!
+//! * Every fixture version x both Helm dialects x every route variant: the
+//!   exported patches, applied by kustomize to the render, give the documents
+//!   kof-route writes for that render.
+//! * The cross-version matrix: patches exported from version A, applied to
+//!   version B's render, give exactly kof-route's output on B or make
+//!   kustomize fail; never a silent difference.
+//! * `--format flux` and `--format sveltos` carry exactly the kustomize patches.
+//!
+//! kubectl: `$KOF_ROUTE_KUBECTL`, else `target/e2e-bin/kubectl` (installed by
+//! `tests/e2e/setup.sh` where kubectl is missing), else `kubectl` on PATH.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+const VERSIONS: [&str; 4] = ["1.8.0", "1.9.0", "1.10.0", "1.11"];
+const DIALECTS: [&str; 2] = ["helm3", "helm4"];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn kubectl() -> PathBuf {
+    if let Some(k) = std::env::var_os("KOF_ROUTE_KUBECTL") {
+        return k.into();
+    }
+    let local = repo().join("target/e2e-bin/kubectl");
+    if local.is_file() {
+        local
+    } else {
+        "kubectl".into()
+    }
+}
+
+fn render_path(version: &str, dialect: &str) -> PathBuf {
+    repo().join(format!(
+        "fixtures/kof-{version}/{dialect}/kof-collectors.yaml"
+    ))
+}
+
+/// Every route's registry example, and the regional options that change the patches.
+fn variants() -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = kof_route::routes::REGISTRY
+        .iter()
+        .map(|r| {
+            let mut flags = vec![format!("--route={}", r.name)];
+            flags.extend(r.example.iter().map(|s| s.to_string()));
+            (r.name.to_string(), flags)
+        })
+        .collect();
+    let regional = |extra: &[&str]| {
+        let mut f: Vec<String> = [
+            "--route=regional",
+            "--regional-domain=kof.example.com",
+            "--regional-cluster=regional-1",
+        ]
+        .map(String::from)
+        .to_vec();
+        f.extend(extra.iter().map(|s| s.to_string()));
+        f
+    };
+    out.push(("regional-ca".into(), regional(&["--ca-secret=regional-ca"])));
+    out.push((
+        "regional-skip-verify".into(),
+        regional(&["--insecure-skip-verify"]),
+    ));
+    out.push((
+        "regional-no-basic-auth".into(),
+        regional(&["--no-basic-auth"]),
+    ));
+    out.push((
+        "regional-overrides".into(),
+        regional(&[
+            "--write-logs-endpoint=https://logs.example.com/insert/opentelemetry/v1/logs",
+            "--read-metrics-endpoint=https://metrics.example.com/select/0/prometheus",
+        ]),
+    ));
+    out.push((
+        "regional-layout-0.3".into(),
+        regional(&["--kof-layout=0.3"]),
+    ));
+    out
+}
+
+/// Run kof-route from the repository root (examples name files from there).
+fn kof_route(args: &[String], input: &Path) -> (bool, Vec<u8>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kof-route"));
+    cmd.current_dir(repo()).args(args).arg(input);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("KOF_ROUTE") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    (
+        out.status.success(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn routed(flags: &[String], version: &str, dialect: &str) -> Vec<u8> {
+    // The main mode takes FILE only through `diff`/`check`: feed stdin.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kof-route"));
+    cmd.current_dir(repo()).args(flags);
+    let input = std::fs::File::open(render_path(version, dialect)).unwrap();
+    let out = cmd.stdin(input).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{flags:?} on {version}/{dialect}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn export(flags: &[String], format: &str, version: &str, dialect: &str) -> Value {
+    let mut args = vec!["export".to_string(), format!("--format={format}")];
+    args.extend(flags.iter().cloned());
+    let (ok, stdout, stderr) = kof_route(&args, &render_path(version, dialect));
+    assert!(ok, "export {args:?} on {version}/{dialect}: {stderr}");
+    kof_route::yaml::parse(std::str::from_utf8(&stdout).unwrap()).unwrap()
+}
+
+/// The documents of a YAML stream as Kubernetes reads them, in a stable order.
+fn as_kubernetes_reads(dir: &Path, yaml: &[u8]) -> Vec<Value> {
+    let file = dir.join("read.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = Command::new(kubectl())
+        .args([
+            "annotate",
+            "--local",
+            "-o",
+            "json",
+            "kof-route-probe-",
+            "-f",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl annotate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter::<Value>()
+        .map(Result::unwrap)
+        .collect();
+    let key = |d: &Value| {
+        [
+            "/apiVersion",
+            "/kind",
+            "/metadata/namespace",
+            "/metadata/name",
+        ]
+        .map(|p| {
+            d.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+    };
+    docs.sort_by_key(key);
+    docs
+}
+
+/// kustomize over `render` with `patches`: its output, or its error.
+fn kustomize(dir: &Path, render: &Path, patches: &Value) -> Result<Vec<u8>, String> {
+    std::fs::copy(render, dir.join("render.yaml")).unwrap();
+    let k = json!({"resources": ["render.yaml"], "patches": patches});
+    std::fs::write(dir.join("kustomization.yaml"), kof_route::yaml::emit(&k)).unwrap();
+    let out = Command::new(kubectl())
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .unwrap();
+    match out.status.success() {
+        true => Ok(out.stdout),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
+}
+
+/// Run `cases` on both cores, collecting failures instead of stopping at the first.
+fn run_all<T: Sync>(cases: &[T], check: impl Fn(&T, &Path) -> Result<(), String> + Sync) {
+    let failures = Mutex::new(Vec::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let dir = tempfile::tempdir().unwrap();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(case) = cases.get(i) else { break };
+                    if let Err(e) = check(case, dir.path()) {
+                        failures.lock().unwrap().push(e);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn kustomize_applying_the_export_gives_kof_routes_output() {
+    let mut cases = Vec::new();
+    for v in VERSIONS {
+        for d in DIALECTS {
+            for (name, flags) in variants() {
+                cases.push((v, d, name, flags));
+            }
+        }
+    }
+    run_all(&cases, |(v, d, name, flags), dir| {
+        let patches = export(flags, "kustomize", v, d);
+        let built = kustomize(dir, &render_path(v, d), &patches)
+            .map_err(|e| format!("{v}/{d} {name}: kustomize failed: {e}"))?;
+        let want = as_kubernetes_reads(dir, &routed(flags, v, d));
+        let unrouted = as_kubernetes_reads(dir, &std::fs::read(render_path(v, d)).unwrap());
+        if unrouted == want {
+            return Err(format!(
+                "{v}/{d} {name}: the route changes nothing, the comparison would prove nothing"
+            ));
+        }
+        let got = as_kubernetes_reads(dir, &built);
+        if got != want {
+            let diff = got.iter().zip(&want).find(|(a, b)| a != b);
+            return Err(format!(
+                "{v}/{d} {name}: kustomize result differs: {diff:?}"
+            ));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn patches_from_another_version_fail_loudly_or_match() {
+    let mut cases = Vec::new();
+    for from in VERSIONS {
+        for to in VERSIONS {
+            for (name, flags) in variants() {
+                if from != to {
+                    cases.push((from, to, name, flags));
+                }
+            }
+        }
+    }
+    let applied = Mutex::new((0, 0));
+    run_all(&cases, |(from, to, name, flags), dir| {
+        let patches = export(flags, "kustomize", from, "helm3");
+        let Ok(built) = kustomize(dir, &render_path(to, "helm3"), &patches) else {
+            applied.lock().unwrap().1 += 1;
+            return Ok(());
+        };
+        applied.lock().unwrap().0 += 1;
+        let want = as_kubernetes_reads(dir, &routed(flags, to, "helm3"));
+        match as_kubernetes_reads(dir, &built) == want {
+            true => Ok(()),
+            false => Err(format!(
+                "{name}: patches of {from} applied silently to {to} with a different result"
+            )),
+        }
+    });
+    let (matched, refused) = *applied.lock().unwrap();
+    eprintln!("cross-version: {matched} applied and matched, {refused} refused by a test");
+    assert!(
+        matched > 0 && refused > 0,
+        "both outcomes occur across 1.8-1.11"
+    );
+}
+
+#[test]
+fn flux_and_sveltos_carry_exactly_the_kustomize_patches() {
+    for (name, flags) in variants() {
+        let patches = export(&flags, "kustomize", "1.11", "helm4");
+        assert!(patches.as_array().is_some_and(|p| !p.is_empty()), "{name}");
+        let flux = export(&flags, "flux", "1.11", "helm4");
+        assert_eq!(flux["apiVersion"], "helm.toolkit.fluxcd.io/v2");
+        assert_eq!(flux["kind"], "HelmRelease");
+        assert_eq!(
+            flux["metadata"],
+            json!({"name": "kof-collectors", "namespace": "kof"})
+        );
+        assert_eq!(
+            flux["spec"]["postRenderers"],
+            json!([{"kustomize": {"patches": patches}}]),
+            "{name}"
+        );
+        let sveltos = export(&flags, "sveltos", "1.11", "helm4");
+        assert_eq!(sveltos["kind"], "MultiClusterService");
+        assert_eq!(sveltos["metadata"]["name"], "kof-mgmt-cluster");
+        assert_eq!(
+            sveltos["spec"]["serviceSpec"]["provider"]["config"]["patches"], patches,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn export_refuses_what_the_main_mode_refuses_and_writes_nothing() {
+    let bad = repo().join("fixtures/variants/broken-collector.yaml");
+    let flags = ["export", "--format=flux", "--route=mothership"].map(String::from);
+    let (ok, stdout, stderr) = kof_route(&flags, &bad);
+    assert!(!ok && stdout.is_empty(), "{stderr}");
+    assert!(stderr.starts_with("kof-route: doc #"), "{stderr}");
+    let usage = [
+        "export",
+        "--format=kustomize",
+        "--route=mothership",
+        "--aws-region=us-east-2",
+    ]
+    .map(String::from);
+    let (ok, stdout, stderr) = kof_route(&usage, &render_path("1.11", "helm3"));
+    assert!(!ok && stdout.is_empty());
+    assert!(
+        stderr.contains("--aws-region is not used by --route mothership"),
+        "{stderr}"
+    );
+}
