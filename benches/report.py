@@ -279,6 +279,11 @@ def main(res_dir):
         o.append("| kof-collectors: total process time within %.0f× of cat | %s (%s vs %s wall; %s) | %s |"
                  % (TARGET_CAT_X, fmt_x(x), fmt_time(k.mean), fmt_time(c.mean), cpu,
                     yes(x <= TARGET_CAT_X)))
+    if get("collectors", "export") and get("collectors", "kof-route"):
+        e, k = get("collectors", "export"), get("collectors", "kof-route")
+        x = e.mean / k.mean
+        o.append("| kof-collectors: `export --format kustomize` within 2× of the main mode | %s (%s vs %s) | %s |"
+                 % (fmt_x(x), fmt_time(e.mean), fmt_time(k.mean), yes(x <= 2.0)))
     for axis in ("documents", "document size"):
         if axis in worst:
             o.append("| cost linear in %s (cost per byte up to 16x within %.0f%% of 1x) | worst %.2f | %s |"

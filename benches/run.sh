@@ -183,6 +183,7 @@ bench() { # section id input tool runs warmup [batch]
   case "$tool" in
     cat) cmd="cat < $(q "$in") > /dev/null" ;;
     kof-route) cmd="$(q "$bin") ${route_args[*]} < $(q "$in") > /dev/null 2> /dev/null" ;;
+    export) cmd="$(q "$bin") export --format kustomize ${route_args[*]} < $(q "$in") > /dev/null 2> /dev/null" ;;
     # slow baselines: peak RSS recorded during the timed runs (time(1) costs ~1 ms)
     kustomize) cmd="/usr/bin/time -a -o $(q "$rss") -f %M bash benches/kustomize-postrender.sh < $(q "$in") > /dev/null 2> /dev/null" ;;
     yq) cmd="/usr/bin/time -a -o $(q "$rss") -f %M bash benches/yq-postrender.sh < $(q "$in") > /dev/null 2> /dev/null" ;;
@@ -227,6 +228,8 @@ for spec in "${compare_inputs[@]}"; do
   read -r id in runs warm batch k_runs k_warm y_runs y_warm <<<"$spec"
   bench compare "$id" "$in" cat "$runs" "$warm" "$batch"
   bench compare "$id" "$in" kof-route "$runs" "$warm" "$batch"
+  # GitOps export, against the main mode on the same render (target: within 2x)
+  [ "$id" = collectors ] && bench compare "$id" "$in" export "$runs" "$warm" "$batch"
   if slow_ok "$id"; then
     if [ "$have_kustomize" = 1 ]; then bench compare "$id" "$in" kustomize "$k_runs" "$k_warm"; fi
     if [ -n "$yq_flavour" ]; then bench compare "$id" "$in" yq "$y_runs" "$y_warm"; fi
