@@ -2,8 +2,8 @@
 //!
 //! Parses the document once, recognises it through the kind table, drafts the
 //! route's edits, applies them, checks a patched collector (errors the input
-//! already had are excused, judged against the document as read), and writes
-//! its new bytes. It holds no route, kind or format knowledge of its own.
+//! already had are excused), and writes its new bytes. It holds no route,
+//! kind or format knowledge of its own.
 
 use crate::check::{self, Problem, Severity};
 use crate::docid::DocId;
@@ -109,6 +109,25 @@ pub struct Outputs {
     pub patches: bool,
 }
 
+/// The problems document `idx` had as read, needed only to excuse errors
+/// found after routing: unchanged, they are all its own; changed, the
+/// document is read again (never on a real chart, whose routed collectors
+/// have no errors, so the common path checks each collector once).
+fn inherited(
+    stream: &Stream<'_>,
+    idx: usize,
+    changed: bool,
+    after: &[Problem],
+) -> Result<Vec<Problem>> {
+    if !after.iter().any(|p| p.severity == Severity::Error) {
+        return Ok(Vec::new());
+    }
+    if !changed {
+        return Ok(after.to_vec());
+    }
+    Ok(select_one(stream, idx)?.map_or_else(Vec::new, |orig| problems(&orig.value, orig.kind)))
+}
+
 /// Parse, edit, apply, check and re-emit candidate `idx`.
 pub fn route(
     route: &RouteSpec,
@@ -133,8 +152,6 @@ pub fn route(
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    // Judged against the document as read, before it changes.
-    let before = (collector && changed).then(|| problems(&sel.value, sel.kind));
     if changed {
         let original = outputs
             .review
@@ -152,8 +169,7 @@ pub fn route(
     }
     if collector {
         let after = problems(&sel.value, sel.kind);
-        // Unchanged, every problem is the input's own.
-        let before = before.unwrap_or_else(|| after.clone());
+        let before = inherited(stream, idx, changed, &after)?;
         judge(&mut r, &before, after);
     }
     r.edits = edits;
