@@ -9,13 +9,15 @@
 //! documents and values; they also pin that the reader does take the
 //! documents kof-route patches, which is what makes it worth having.
 
+mod support;
+
 use kof_route::yaml::{emit, emit_full, parse_fast, parse_full};
 use proptest::prelude::*;
 use std::path::Path;
 
 /// Every document body (and every v1alpha1-like string) of a stream file.
 fn documents(path: &Path) -> Vec<String> {
-    let bytes = std::fs::read(path).unwrap();
+    let bytes = support::fixture(path);
     let stream = kof_route::read::split(&bytes);
     stream
         .docs
@@ -26,7 +28,7 @@ fn documents(path: &Path) -> Vec<String> {
 
 fn yaml_files(dir: &str) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)];
+    let mut stack = vec![support::root().join(dir)];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
@@ -78,8 +80,7 @@ fn agrees_on_every_fixture_document() {
 #[test]
 fn reads_every_document_kof_route_patches() {
     for dialect in ["helm3", "helm4"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("fixtures/kof-1.11/{dialect}/kof-collectors.yaml"));
+        let path = support::root().join(format!("fixtures/kof-1.11/{dialect}/kof-collectors.yaml"));
         for doc in documents(&path) {
             let patched = doc.contains("kind: OpenTelemetryCollector")
                 || (doc.contains("kind: Deployment") && doc.contains("opencost"));

@@ -10,10 +10,10 @@
 //! successful case is also checked for the stream invariants: same number of
 //! documents, untouched documents byte-identical, and a second run changes nothing.
 
-use kof_route::read;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod support;
+
+use std::path::Path;
+use support::{fixture, root, run};
 
 const HELM3: &str = "fixtures/kof-1.11/helm3/kof-collectors.yaml";
 const HELM4: &str = "fixtures/kof-1.11/helm4/kof-collectors.yaml";
@@ -539,34 +539,6 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Run kof-route with `args` and `input` on stdin; (stdout, stderr, exit code).
-fn run(args: &[&str], input: &[u8]) -> (Vec<u8>, String, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kof-route"))
-        .args(args)
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kof-route");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait for kof-route");
-    writer.join().unwrap();
-    (
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
 fn compare(path: &Path, got: &[u8], failures: &mut Vec<String>) {
     if std::env::var_os("KOF_ROUTE_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -587,39 +559,13 @@ fn compare(path: &Path, got: &[u8], failures: &mut Vec<String>) {
     }
 }
 
-/// Same document count; every document without a candidate needle is byte-identical.
+/// The stream invariants (tests/support), and a second run changes nothing.
 fn check_invariants(case: &Case, input: &[u8], output: &[u8], failures: &mut Vec<String>) {
-    let (a, b) = (read::split(input), read::split(output));
-    if a.docs.len() != b.docs.len() {
-        failures.push(format!(
-            "{}: {} documents in, {} out",
-            case.name,
-            a.docs.len(),
-            b.docs.len()
-        ));
-        return;
+    for problem in support::stream_invariants(input, output) {
+        failures.push(format!("{}: {problem}", case.name));
     }
-    for (i, (x, y)) in a.docs.iter().zip(&b.docs).enumerate() {
-        let candidate = [&b"OpenTelemetryCollector"[..], b"opencost"]
-            .iter()
-            .any(|n| x.raw.windows(n.len()).any(|w| w == *n));
-        if !candidate && x.raw != y.raw {
-            failures.push(format!("{}: untouched doc #{} changed", case.name, i + 1));
-        }
-        if x.parts().header != y.parts().header {
-            failures.push(format!(
-                "{}: doc #{} lost its header comments",
-                case.name,
-                i + 1
-            ));
-        }
-    }
-    let (again, _, code) = run(case.args, output);
-    if code != 0 || again != output {
-        failures.push(format!(
-            "{}: a second run changed the output (exit {code})",
-            case.name
-        ));
+    if let Some(problem) = support::second_run_changes_nothing(case.args, output) {
+        failures.push(format!("{}: {problem}", case.name));
     }
 }
 
@@ -628,8 +574,9 @@ fn golden_cases() {
     let dir = root().join("fixtures/golden");
     let mut failures = Vec::new();
     for case in CASES {
-        let input = std::fs::read(root().join(case.input)).expect(case.input);
-        let (stdout, stderr, code) = run(case.args, &input);
+        let input = fixture(case.input);
+        let r = run(case.args, &input);
+        let (stdout, stderr, code) = (r.stdout, r.stderr, r.code.unwrap_or(-1));
         // A report (check, diff) is not a stream; a routed stream is all or nothing.
         let routes_a_stream = case.args.first().is_some_and(|a| a.starts_with("--"));
         if routes_a_stream && code != 0 && !stdout.is_empty() {
@@ -660,16 +607,16 @@ fn golden_cases() {
 #[test]
 fn completions_and_man_page_come_from_the_flag_definitions() {
     for shell in ["bash", "zsh", "fish"] {
-        let (out, err, code) = run(&["completions", shell], b"");
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(code, 0, "{shell}: {err}");
+        let r = run(&["completions", shell], b"");
+        let text = String::from_utf8(r.stdout).unwrap();
+        assert_eq!(r.code, Some(0), "{shell}: {}", r.stderr);
         for flag in ["regional-domain", "insecure-skip-verify", "exporter-file"] {
             assert!(text.contains(flag), "{shell} completion lacks {flag}");
         }
     }
-    let (out, _, code) = run(&["man"], b"");
-    let man = String::from_utf8(out).unwrap();
-    assert_eq!(code, 0);
+    let r = run(&["man"], b"");
+    let man = String::from_utf8(r.stdout).unwrap();
+    assert_eq!(r.code, Some(0));
     assert!(
         man.starts_with(".ie") || man.contains(".TH kof-route"),
         "{}",

@@ -23,18 +23,21 @@
 //! A missing engine prints a loud `SKIPPED:` line for its part of each test,
 //! unless `KOF_ROUTE_E2E_REQUIRED=1` (CI), where it fails the test.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::env;
 use std::fs;
 use std::io::Write as _;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use support::{clean_command, text};
 
 const RELEASE: &str = "kof-collectors";
 const NAMESPACE: &str = "kof";
@@ -45,11 +48,11 @@ const HOOK_JOB: &str = "kof-collectors-pre-install-check";
 // Paths, environment, skipping
 
 fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    support::root()
 }
 
 fn kof_route_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_kof-route")
+    support::BIN
 }
 
 fn launcher() -> PathBuf {
@@ -96,27 +99,6 @@ fn write_executable(path: &Path, text: &str) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, text).unwrap();
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A command with the developer's own kof-route/Helm settings removed.
-fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut cmd = Command::new(program);
-    for (key, _) in env::vars_os() {
-        let key = key.to_string_lossy();
-        if key.starts_with("KOF_ROUTE")
-            || key.starts_with("HELM_")
-            || key == "XDG_STATE_HOME"
-            || key == "KUBECONFIG"
-        {
-            cmd.env_remove(&*key);
-        }
-    }
-    cmd.stdin(Stdio::null());
-    cmd
 }
 
 // ---------------------------------------------------------------------------
@@ -1275,16 +1257,13 @@ const REAL_CHARTS: &[(&str, &str)] = &[
     ("1.11", "fixtures/charts/kof-collectors-1.11.0-rc0.tgz"),
 ];
 
-const REAL_ROUTES: &[&[&str]] = &[
-    &["--route=mothership"],
-    &[
-        "--route=regional",
-        "--regional-domain=kof.example.com",
-        "--regional-cluster=regional-1",
-    ],
-    &["--route=regional-istio", "--regional-cluster=regional-1"],
-    &["--route=cloudwatch", "--aws-region=us-east-2"],
-];
+/// The flags of every route that needs no file (the registry's examples).
+fn real_routes() -> Vec<Vec<String>> {
+    support::routes_needing_no_file()
+        .into_iter()
+        .map(|(_, flags)| flags)
+        .collect()
+}
 
 fn real_values(version: &str) -> PathBuf {
     repo().join(format!("fixtures/kof-{version}/values.yaml"))
@@ -1292,22 +1271,13 @@ fn real_values(version: &str) -> PathBuf {
 
 /// What kof-route itself makes of `input`.
 fn own_output(input: &str, args: &[&str]) -> String {
-    let mut child = clean_command(kof_route_bin())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let mut cmd = clean_command(kof_route_bin());
+    cmd.args(args);
+    let out = support::output(cmd, input.as_bytes());
     assert!(
-        out.status.success(),
+        out.code == Some(0),
         "kof-route {args:?} failed on a real render: {}",
-        text(&out.stderr)
+        out.stderr
     );
     text(&out.stdout)
 }
@@ -1408,7 +1378,9 @@ fn real_charts_helm3_post_renderer_binary_and_launcher() {
         let (chart, values) = (repo().join(chart), real_values(version));
         let command = || case.engine_command(shared(), engine, helm);
         let plain = helm_template(&mut command(), &chart, &values, None);
-        for args in REAL_ROUTES {
+        for args in real_routes() {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let args = &args[..];
             let own = own_output(&plain, args);
             assert!(own != plain, "{args:?} changed nothing in {version}");
             for post_renderer in [kof_route_bin(), launcher.to_str().unwrap()] {
@@ -1456,7 +1428,9 @@ fn real_charts_sdk_plugin() {
     for (version, chart) in REAL_CHARTS {
         let (chart, values) = (repo().join(chart), real_values(version));
         let plain = install(&chart, &values, None);
-        for args in REAL_ROUTES {
+        for args in real_routes() {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let args = &args[..];
             let released = install(&chart, &values, Some(args));
             let own = own_output(&plain, args);
             assert_same_documents(
@@ -1618,7 +1592,9 @@ fn real_charts_helm4_plugin_from_git_clone() {
     for (version, chart) in REAL_CHARTS {
         let (chart, values) = (repo().join(chart), real_values(version));
         let plain = helm_template(&mut helm4(), &chart, &values, None);
-        for args in REAL_ROUTES {
+        for args in real_routes() {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let args = &args[..];
             let released = helm_template(&mut helm4(), &chart, &values, Some(("kof-route", args)));
             let own = own_output(&plain, args);
             assert!(own != plain, "{args:?} changed nothing in {version}");

@@ -14,123 +14,32 @@
 //! (`doc #N ... (line L)`) when it refuses input; and never print a value that
 //! starts with `S3CRET` (the corpus's secret values).
 
-use kof_route::cli::Cli;
+mod support;
+
 use kof_route::cli::plan::Plan;
 use kof_route::{read, render, select};
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kof-route");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::{BIN, Run, root, run, run_with};
 
 fn corpus_dir() -> PathBuf {
     root().join("tests/hostile")
 }
 
-/// The third-party route's exporter file, with a secret reference only.
-const EXPORTER_FILE: &str = "exporters:
-  otlphttp/vendor:
-    endpoint: https://otlp.example.com
-    headers:
-      api-key: ${env:VENDOR_TOKEN}
-pipelines:
-  logs: [otlphttp/vendor]
-  metrics: [otlphttp/vendor]
-  traces: [otlphttp/vendor]
-env:
-  - {name: VENDOR_TOKEN, secret: vendor-creds, key: token}
-";
-
-/// Every route, as the flags that select it.
-const ROUTES: [&str; 5] = [
-    "mothership",
-    "regional",
-    "regional-istio",
-    "cloudwatch",
-    "third-party",
-];
-
-/// The flags of a route by name (`third-party` writes its exporter file into `dir`),
-/// followed by any extra flags given after the name (`mothership --allow-missing`).
-fn route_args(spec: &str, dir: &Path) -> Vec<String> {
+/// The flags of a route by name (the registry's example), followed by any
+/// extra flags given after the name (`mothership --allow-missing`).
+fn route_args(spec: &str) -> Vec<String> {
     let mut words = spec.split_whitespace();
-    let route = words.next().expect("a route name");
-    let mut args: Vec<String> = match route {
-        "mothership" => vec!["--route=mothership".into()],
-        "regional" => vec![
-            "--route=regional".into(),
-            "--regional-domain=example.com".into(),
-            "--regional-cluster=regional-1".into(),
-        ],
-        "regional-istio" => vec![
-            "--route=regional-istio".into(),
-            "--regional-cluster=regional-1".into(),
-        ],
-        "cloudwatch" => vec!["--route=cloudwatch".into(), "--aws-region=us-east-2".into()],
-        "third-party" => {
-            let file = dir.join("exporters.yaml");
-            std::fs::write(&file, EXPORTER_FILE).unwrap();
-            vec![
-                "--route=third-party".into(),
-                format!("--exporter-file={}", file.display()),
-            ]
-        }
-        other => panic!("unknown route {other:?} in the corpus table"),
-    };
+    let mut args = support::route_flags(words.next().expect("a route name"));
     args.extend(words.map(String::from));
     args
 }
 
 /// The plan for a route, built the way the binary builds it.
-fn plan(spec: &str, dir: &Path) -> Plan {
-    let args = route_args(spec, dir);
-    let cli =
-        <Cli as clap::Parser>::try_parse_from(std::iter::once("kof-route".to_string()).chain(args))
-            .expect("route flags parse");
-    Plan::build(&cli.args).expect("route flags are valid")
-}
-
-/// What one run of the binary did.
-struct Run {
-    stdout: Vec<u8>,
-    stderr: String,
-    code: Option<i32>,
-}
-
-/// Run kof-route with `args`, a clean environment plus `envs`, and `input` on stdin.
-fn run_with(args: &[String], envs: &[(&str, &str)], input: &[u8]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .envs(envs.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kof-route");
-    let mut stdin = child.stdin.take().unwrap();
-    let out = std::thread::scope(|s| {
-        s.spawn(move || {
-            // kof-route may refuse its flags before it reads stdin.
-            let _ = stdin.write_all(input);
-        });
-        child.wait_with_output().expect("wait for kof-route")
-    });
-    Run {
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code(),
-    }
-}
-
-fn run(args: &[String], input: &[u8]) -> Run {
-    run_with(args, &[], input)
+fn plan(spec: &str) -> Plan {
+    support::plan(&route_args(spec))
 }
 
 /// What every run must satisfy, whatever its input.
@@ -171,45 +80,14 @@ fn check_any_run(what: &str, run: &Run, failures: &mut Vec<String>) {
     }
 }
 
-/// The stream invariants of a successful run: byte-order mark, document count,
-/// documents that are not collectors or OpenCost byte-identical, header comments
-/// kept, and a second run with the same flags changes nothing.
+/// The stream invariants of a successful run (tests/support), and a second
+/// run with the same flags changes nothing.
 fn check_success(what: &str, args: &[String], input: &[u8], output: &[u8], f: &mut Vec<String>) {
-    let (a, b) = (read::split(input), read::split(output));
-    if a.bom != b.bom {
-        f.push(format!("{what}: byte-order mark changed"));
+    for problem in support::stream_invariants(input, output) {
+        f.push(format!("{what}: {problem}"));
     }
-    if a.docs.len() != b.docs.len() {
-        f.push(format!(
-            "{what}: {} documents in, {} out",
-            a.docs.len(),
-            b.docs.len()
-        ));
-        return;
-    }
-    let selected: BTreeSet<usize> = match select(input) {
-        Ok((_, sel)) => sel.iter().map(|s| s.index).collect(),
-        Err(e) => {
-            f.push(format!(
-                "{what}: exit 0 but select() refuses the input: {e}"
-            ));
-            return;
-        }
-    };
-    for (i, (x, y)) in a.docs.iter().zip(&b.docs).enumerate() {
-        if !selected.contains(&i) && x.raw != y.raw {
-            f.push(format!("{what}: untouched doc #{} changed", i + 1));
-        }
-        if x.parts().header != y.parts().header {
-            f.push(format!("{what}: doc #{} lost its header comments", i + 1));
-        }
-    }
-    let again = run(args, output);
-    if again.code != Some(0) || again.stdout != output {
-        f.push(format!(
-            "{what}: a second run changed the output (exit {:?}) {}",
-            again.code, again.stderr
-        ));
+    if let Some(problem) = support::second_run_changes_nothing(args, output) {
+        f.push(format!("{what}: {problem}"));
     }
 }
 
@@ -265,10 +143,10 @@ fn table(section: &str) -> Vec<Row> {
 /// expected fragments (`text` in stderr, `!text` not in stderr, `out:text` in
 /// stdout, `!out:text` not in stdout, `=input` stdout is the input, `=crlf`
 /// every output line ends in CRLF), and on success the stream invariants.
-fn check_row(row: &Row, dir: &Path, failures: &mut Vec<String>) {
+fn check_row(row: &Row, failures: &mut Vec<String>) {
     let input = std::fs::read(corpus_dir().join(&row.input))
         .unwrap_or_else(|e| panic!("{}: {e}", row.input));
-    let args = route_args(&row.route, dir);
+    let args = route_args(&row.route);
     let what = format!("{} [{}]", row.input, row.route);
     let r = run(&args, &input);
     check_any_run(&what, &r, failures);
@@ -309,10 +187,9 @@ fn check_row(row: &Row, dir: &Path, failures: &mut Vec<String>) {
 }
 
 fn check_table(section: &str) {
-    let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     for row in table(section) {
-        check_row(&row, dir.path(), &mut failures);
+        check_row(&row, &mut failures);
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
@@ -344,7 +221,7 @@ fn every_corpus_file_has_a_row_and_every_row_a_file() {
         "corpus files with no row: {unlisted:?}"
     );
     assert!(missing.is_empty(), "rows naming no file: {missing:?}");
-    for route in ROUTES {
+    for route in kof_route::routes::REGISTRY.iter().map(|r| r.name) {
         assert!(
             rows.iter().any(|r| r.route.starts_with(route)),
             "no row runs the {route} route"
@@ -446,7 +323,7 @@ fn hundred_megabyte_document() {
         }
         let path = dir.path().join(format!("{name}.yaml"));
         std::fs::write(&path, &input).unwrap();
-        let args = route_args("mothership", dir.path());
+        let args = route_args("mothership");
         let started = Instant::now();
         let (kib, r) = match peak_rss_kib(&args, &path) {
             Some((kib, r)) => (Some(kib), r),
@@ -502,8 +379,7 @@ fn hundred_thousand_documents() {
             input.push_str(&collector());
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let args = route_args("regional", dir.path());
+    let args = route_args("regional");
     let started = Instant::now();
     let r = run(&args, input.as_bytes());
     eprintln!(
@@ -547,8 +423,7 @@ fn deep_nesting() {
 }
 
 fn deep_nesting_checks() {
-    let dir = tempfile::tempdir().unwrap();
-    let args = route_args("mothership", dir.path());
+    let args = route_args("mothership");
     let mut failures = Vec::new();
     let deep = |open: &str, close: &str, n: usize| format!("{}{}", open.repeat(n), close.repeat(n));
     let mut block = String::from("    x:\n");
@@ -606,7 +481,7 @@ fn deep_nesting_checks() {
         }
     }
     // In process too, on a test thread's small stack: the library is safe to embed.
-    let plan = plan("mothership", dir.path());
+    let plan = plan("mothership");
     for n in [10_000, 1_000_000] {
         let input = collector_with_x(&deep("[", "]", n));
         let err = render(&plan, input.as_bytes()).expect_err("too deep");
@@ -619,10 +494,9 @@ fn deep_nesting_checks() {
 /// whole routed stream or an error naming the document and line, never a panic.
 #[test]
 fn truncated_at_every_byte() {
-    let dir = tempfile::tempdir().unwrap();
     let full = std::fs::read(corpus_dir().join("secrets.yaml")).unwrap();
     for spec in ["mothership", "regional"] {
-        let plan = plan(spec, dir.path());
+        let plan = plan(spec);
         for cut in 0..=full.len() {
             let input = &full[..cut];
             match render(&plan, input) {
@@ -874,7 +748,7 @@ fn bad_config_files_exit_2_naming_the_key() {
     let file = dir.path().join("unknown.yaml");
     std::fs::write(&file, "route: mothership\nextra: 1\n").unwrap();
     let r = run_with(
-        &[],
+        &[] as &[&str],
         &[("KOF_ROUTE_CONFIG", file.to_str().unwrap())],
         input.as_bytes(),
     );
@@ -1027,8 +901,7 @@ fn check_secrets(inputs: Vec<(&'static str, Vec<u8>)>, extra: &[&str], diff_stdo
         );
         let file = dir.path().join("input.yaml");
         std::fs::write(&file, &input).unwrap();
-        for route in ROUTES {
-            let mut args = route_args(route, dir.path());
+        for (route, mut args) in support::every_route() {
             args.extend(extra.iter().map(|s| s.to_string()));
             let mut runs: Vec<(String, Run)> = Vec::new();
             runs.push((format!("{route} {}", extra.join(" ")), run(&args, &input)));
@@ -1119,8 +992,7 @@ fn nested(open: &str, close: &str, n: usize) -> String {
 /// binary never dies of a stack overflow.
 #[test]
 fn findings_deep_nesting_with_several_collectors() {
-    let dir = tempfile::tempdir().unwrap();
-    let args = route_args("mothership", dir.path());
+    let args = route_args("mothership");
     let second = collector().replace("kc-daemon", "kc-second");
     let mut failures = Vec::new();
     for n in [50, 100, 200, 1_000, 100_000] {
@@ -1182,8 +1054,7 @@ fn fits_a_default_thread_stack(
 /// and past the parser's limit, returns.
 #[test]
 fn findings_render_fits_a_default_thread_stack() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = plan("mothership", dir.path());
+    let plan = plan("mothership");
     fits_a_default_thread_stack(
         "findings_render_fits_a_default_thread_stack",
         "KOF_ROUTE_HOSTILE_STACK_PROBE",

@@ -17,9 +17,10 @@
 //! number of cases; failures are kept in tests/hostile/proptest-regressions.txt
 //! and replayed first.
 
-use kof_route::cli::Cli;
+mod support;
+
 use kof_route::cli::plan::Plan;
-use kof_route::{read, render, select, yaml};
+use kof_route::{read, render, yaml};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,47 +30,16 @@ use std::collections::{BTreeMap, BTreeSet};
 #[path = "../fuzz/checks.rs"]
 mod fuzz_checks;
 
-const EXPORTER_FILE: &str = "exporters:
-  otlphttp/vendor: {endpoint: https://otlp.example.com}
-pipelines: {logs: [otlphttp/vendor], metrics: [otlphttp/vendor], traces: [otlphttp/vendor]}
-env: [{name: VENDOR_TOKEN, secret: vendor-creds, key: token}]
-";
-
-/// One plan per route, the third-party one with an exporter file in `dir`.
-fn plans(dir: &std::path::Path, allow_missing: bool) -> Vec<(String, Plan)> {
-    let file = dir.join("exporters.yaml");
-    std::fs::write(&file, EXPORTER_FILE).unwrap();
-    let routes: Vec<Vec<String>> = vec![
-        vec!["--route=mothership".into()],
-        vec![
-            "--route=regional".into(),
-            "--regional-domain=example.com".into(),
-            "--regional-cluster=regional-1".into(),
-        ],
-        vec![
-            "--route=regional-istio".into(),
-            "--regional-cluster=regional-1".into(),
-        ],
-        vec!["--route=cloudwatch".into(), "--aws-region=us-east-2".into()],
-        vec![
-            "--route=third-party".into(),
-            format!("--exporter-file={}", file.display()),
-        ],
-    ];
-    routes
+/// One plan per route, from the registry's example flags, each with
+/// `--allow-missing` when asked.
+fn plans(allow_missing: bool) -> Vec<(String, Plan)> {
+    support::every_route()
         .into_iter()
-        .map(|mut args| {
+        .map(|(_, mut args)| {
             if allow_missing {
                 args.push("--allow-missing".into());
             }
-            let cli = <Cli as clap::Parser>::try_parse_from(
-                std::iter::once("kof-route".to_string()).chain(args.iter().cloned()),
-            )
-            .expect("route flags parse");
-            (
-                args.join(" "),
-                Plan::build(&cli.args).expect("route flags are valid"),
-            )
+            (args.join(" "), support::plan(&args))
         })
         .collect()
 }
@@ -349,21 +319,16 @@ fn metadata(raw: &[u8]) -> Option<serde_json::Value> {
     v.get("metadata").cloned()
 }
 
-/// The invariants of a successful render of `input` into `output`.
+/// The invariants of a successful render of `input` into `output`: the
+/// stream invariants (tests/support), collector metadata kept, and a second
+/// render changes nothing.
 fn routed_ok(plan: &Plan, input: &[u8], output: &[u8]) -> Result<(), TestCaseError> {
+    let problems = support::stream_invariants(input, output);
+    prop_assert!(problems.is_empty(), "{}", problems.join("; "));
     let (a, b) = (read::split(input), read::split(output));
-    prop_assert_eq!(a.bom, b.bom, "byte-order mark");
-    prop_assert_eq!(a.docs.len(), b.docs.len(), "document count");
-    let selected: BTreeSet<usize> = select(input)
-        .map_err(|e| TestCaseError::fail(format!("render ok but select fails: {e}")))?
-        .1
-        .iter()
-        .map(|s| s.index)
-        .collect();
     for (i, (x, y)) in a.docs.iter().zip(&b.docs).enumerate() {
-        if !selected.contains(&i) {
-            prop_assert_eq!(x.raw, y.raw, "untouched doc #{} changed", i + 1);
-        } else if x.raw != y.raw {
+        // Only documents select() picks may differ (the stream invariants).
+        if x.raw != y.raw {
             prop_assert_eq!(
                 metadata(x.raw),
                 metadata(y.raw),
@@ -371,12 +336,6 @@ fn routed_ok(plan: &Plan, input: &[u8], output: &[u8]) -> Result<(), TestCaseErr
                 i + 1
             );
         }
-        prop_assert_eq!(
-            x.parts().header,
-            y.parts().header,
-            "doc #{} header comments",
-            i + 1
-        );
     }
     let again = render(plan, output)
         .map_err(|e| TestCaseError::fail(format!("the output is refused: {e:#}")))?;
@@ -418,8 +377,7 @@ fn any_outcome(plan: &Plan, input: &[u8]) -> Result<(), TestCaseError> {
 #[test]
 fn generated_streams_route_and_keep_their_shape() {
     on_thread(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let plans = plans(dir.path(), false);
+        let plans = plans(false);
         check(256, (generated(), 0..plans.len()), |(g, p)| {
             let input = g.bytes();
             let (name, plan) = &plans[p];
@@ -448,8 +406,7 @@ fn generated_streams_route_and_keep_their_shape() {
 #[test]
 fn streams_without_collectors_pass_through_when_allowed() {
     on_thread(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let plans = plans(dir.path(), true);
+        let plans = plans(true);
         let no_collector = generated().prop_map(|mut g| {
             g.items.retain(|i| !matches!(i, Item::Collector(_)));
             g
@@ -468,9 +425,8 @@ fn streams_without_collectors_pass_through_when_allowed() {
 #[test]
 fn arbitrary_bytes_never_panic() {
     on_thread(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let mut plans = plans(dir.path(), false);
-        plans.extend(self::plans(dir.path(), true));
+        let mut plans = plans(false);
+        plans.extend(self::plans(true));
         check(
             512,
             (prop::collection::vec(any::<u8>(), 0..2048), 0..plans.len()),
@@ -555,9 +511,8 @@ const TOKENS: &[&str] = &[
 #[test]
 fn yaml_token_soup_never_panics() {
     on_thread(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let mut plans = plans(dir.path(), false);
-        plans.extend(self::plans(dir.path(), true));
+        let mut plans = plans(false);
+        plans.extend(self::plans(true));
         let soup =
             prop::collection::vec(prop::sample::select(TOKENS), 0..200).prop_map(|t| t.concat());
         check(1024, (soup, 0..plans.len()), |(text, p)| {
@@ -570,8 +525,7 @@ fn yaml_token_soup_never_panics() {
 #[test]
 fn damaged_streams_never_panic() {
     on_thread(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let plans = plans(dir.path(), false);
+        let plans = plans(false);
         let edits =
             prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<u8>()), 1..6);
         check(
@@ -634,7 +588,7 @@ fn splitter_covers_every_byte() {
 #[test]
 fn fuzz_checks_over_the_seed_corpus() {
     on_thread(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = support::root();
         let mut files = Vec::new();
         for dir in [
             "tests/hostile",

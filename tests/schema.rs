@@ -1,6 +1,8 @@
 //! The shipped JSON Schema of the config file agrees with the real config parser
 //! and with the flag definitions it mirrors.
 
+mod support;
+
 use clap::CommandFactory;
 use kof_route::cli::Cli;
 use kof_route::cli::config::{self, Refused};
@@ -21,12 +23,8 @@ fn parse_typed(text: &str) -> Result<Cli, String> {
 }
 
 fn schema() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schema/kof-route.config.schema.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).expect("the schema is JSON")
+    let bytes = support::fixture("schema/kof-route.config.schema.json");
+    serde_json::from_slice(&bytes).expect("the schema is JSON")
 }
 
 fn properties() -> serde_json::Map<String, Value> {
