@@ -7,10 +7,12 @@
 // Each fuzz target uses one of these functions.
 #![allow(dead_code)]
 
+use clap::CommandFactory;
 use kof_route::cli::Cli;
 use kof_route::cli::plan::Plan;
+use kof_route::routes::{REGISTRY, Route};
 use kof_route::{read, render, select, write, yaml};
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// The stream splitter over any bytes: it never panics, every byte lands in
 /// exactly one document, documents are contiguous with their line numbers
@@ -38,18 +40,41 @@ pub fn split(data: &[u8]) {
     assert_eq!(joined, data, "every byte lands in one document");
 }
 
-/// The routes the `render` check picks from with its first byte.
-pub const ROUTES: [&[&str]; 5] = [
-    &["--route=mothership"],
-    &["--route=mothership", "--allow-missing"],
-    &[
-        "--route=regional",
-        "--regional-domain=example.com",
-        "--regional-cluster=regional-1",
-    ],
-    &["--route=regional-istio", "--regional-cluster=regional-1"],
-    &["--route=cloudwatch", "--aws-region=us-east-2"],
-];
+/// The routes the `render` check picks from with its first byte, from the
+/// route registry: every route whose example flags name no file (the fuzzer
+/// runs in target/fuzz, where the examples' paths from the repository root do
+/// not resolve), in registry order, then each route whose example is empty
+/// (it needs no setting) again with `--allow-missing`.
+pub static ROUTES: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
+    let flags = |r: &Route| {
+        std::iter::once(format!("--route={}", r.name))
+            .chain(r.example.iter().map(|f| f.to_string()))
+            .collect::<Vec<String>>()
+    };
+    let usable = REGISTRY
+        .iter()
+        .filter(|r| !r.example.iter().any(|f| takes_a_path(f)));
+    let allow_missing = REGISTRY.iter().filter(|r| r.example.is_empty()).map(|r| {
+        let mut args = flags(r);
+        args.push("--allow-missing".into());
+        args
+    });
+    usable.map(flags).chain(allow_missing).collect()
+});
+
+/// Whether the long flag `--name=value` takes a path (clap's hint for a
+/// `PathBuf` value).
+fn takes_a_path(flag: &str) -> bool {
+    let name = flag.trim_start_matches("--");
+    let name = name.split_once('=').map_or(name, |(n, _)| n);
+    Cli::command().get_arguments().any(|a| {
+        a.get_long() == Some(name)
+            && matches!(
+                a.get_value_hint(),
+                clap::ValueHint::AnyPath | clap::ValueHint::FilePath
+            )
+    })
+}
 
 fn plans() -> &'static [Plan] {
     static PLANS: OnceLock<Vec<Plan>> = OnceLock::new();
@@ -58,7 +83,7 @@ fn plans() -> &'static [Plan] {
             .iter()
             .map(|args| {
                 let cli = <Cli as clap::Parser>::try_parse_from(
-                    std::iter::once("kof-route").chain(args.iter().copied()),
+                    std::iter::once("kof-route").chain(args.iter().map(String::as_str)),
                 )
                 .expect("route flags parse");
                 Plan::build(&cli.args).expect("route flags are valid")
