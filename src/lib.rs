@@ -27,6 +27,7 @@ pub mod redact;
 pub mod report;
 pub mod routes;
 pub mod select;
+pub mod umbrella;
 pub mod write;
 pub mod yaml;
 
@@ -87,12 +88,22 @@ fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Ren
         document::route(&plan.spec, &stream, i, outputs)
     });
     let mut out = Rendered::new(plan.spec.warnings.clone());
-    let (mut errors, mut collectors) = (Vec::new(), 0);
+    let (mut errors, mut collectors, mut held) = (Vec::new(), 0, Vec::new());
     for r in routed {
-        let Some(r) = r? else { continue };
+        let Some(mut r) = r? else { continue };
         collectors += usize::from(r.collector);
         errors.extend(r.errors.iter().cloned());
+        held.extend(r.held.take());
         out.add(r);
+    }
+    // No collector: the stream may be the `kof` umbrella, which names them.
+    let mut releases = 0;
+    if collectors == 0 && !held.is_empty() {
+        let export = |render: &[u8]| Ok(render_for_export(plan, render)?.patches);
+        for r in umbrella::route(plan, &stream, held, &export, outputs.review)? {
+            releases += 1;
+            out.add(r);
+        }
     }
     if !errors.is_empty() {
         bail!(
@@ -101,10 +112,11 @@ fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Ren
             errors.join("\n  ")
         );
     }
-    if collectors == 0 && !plan.allow_missing {
+    if collectors == 0 && releases == 0 && !plan.allow_missing {
         bail!(
-            "no OpenTelemetryCollector in the input ({} documents); is this the kof-collectors release? \
-             Pass --allow-missing to accept it",
+            "no OpenTelemetryCollector in the input ({} documents), and no kof-collectors or \
+             kof-child HelmRelease of the kof umbrella; is this the kof-collectors or the kof \
+             release? Pass --allow-missing to accept it",
             stream.docs.len()
         );
     }

@@ -73,6 +73,8 @@ impl<'a> Rendered<'a> {
     }
 
     pub(crate) fn with_stream(mut self, stream: Stream<'a>) -> Self {
+        // `join` takes replacements in stream order.
+        self.patched.sort_by_key(|p| p.index);
         self.stream = stream;
         self
     }

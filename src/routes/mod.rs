@@ -32,6 +32,19 @@ pub struct Route {
     pub example: &'static [&'static str],
     /// Validated settings to the route's spec (cluster labels are added by the plan).
     pub build: fn(&RouteArgs) -> Checked<RouteSpec>,
+    /// What it becomes in kof-child's values, for a `kof` umbrella without kof-collectors.
+    pub kof_child: KofChild,
+}
+
+/// How kof-child's own switch (KOF 1.10+) expresses a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KofChild {
+    /// `fromManagement.toManagementCluster.enabled: true`
+    ToManagement,
+    /// `fromManagement.toRegionalCluster.name: REGIONAL`
+    ToRegional,
+    /// The switch cannot express it: kof-collectors must be installed.
+    NotCarried,
 }
 
 use Setting::*;
@@ -64,6 +77,7 @@ pub static REGISTRY: [Route; 5] = [
         accepts: &[],
         example: &[],
         build: |_| Ok(RouteSpec::default()),
+        kof_child: KofChild::ToManagement,
     },
     Route {
         name: "regional",
@@ -76,6 +90,7 @@ pub static REGISTRY: [Route; 5] = [
             ReadMetricsEndpoint, InsecureSkipVerify, CaSecret, CaKey],
         example: &["--regional-domain=example.com", "--regional-cluster=regional-1"],
         build: regional::vmauth,
+        kof_child: KofChild::ToRegional,
     },
     Route {
         name: "regional-istio",
@@ -85,6 +100,7 @@ pub static REGISTRY: [Route; 5] = [
         accepts: REGIONAL_SETTINGS,
         example: &["--regional-cluster=regional-1"],
         build: regional::mesh,
+        kof_child: KofChild::ToRegional,
     },
     Route {
         name: "cloudwatch",
@@ -95,6 +111,7 @@ pub static REGISTRY: [Route; 5] = [
         accepts: &[AwsRegion, LogGroup, LogStream, AwsSecret],
         example: &["--aws-region=us-east-2"],
         build: third_party::cloudwatch,
+        kof_child: KofChild::NotCarried,
     },
     Route {
         name: "third-party",
@@ -105,6 +122,7 @@ pub static REGISTRY: [Route; 5] = [
         accepts: &[ExporterFile],
         example: &["--exporter-file=fixtures/variants/vendor-exporters.yaml"],
         build: third_party::from_file,
+        kof_child: KofChild::NotCarried,
     },
 ];
 
@@ -214,6 +232,7 @@ mod tests {
                 ..Default::default()
             })
         },
+        kof_child: KofChild::NotCarried,
     };
 
     #[test]
