@@ -132,6 +132,17 @@ pub struct Outputs {
     pub patches: bool,
 }
 
+impl Outputs {
+    pub const REVIEW: Outputs = Outputs {
+        review: true,
+        patches: false,
+    };
+    pub const PATCHES: Outputs = Outputs {
+        review: false,
+        patches: true,
+    };
+}
+
 /// The problems document `idx` had as read, needed only to excuse errors
 /// found after routing: unchanged, they are all its own; changed, the
 /// document is read again (never on a real chart, whose routed collectors

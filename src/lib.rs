@@ -57,28 +57,12 @@ pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
 /// As `render`, also keeping each patched resource's redacted before/after
 /// text for `kof-route diff`.
 pub fn render_for_review<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    let review = true;
-    render_with(
-        plan,
-        input,
-        Outputs {
-            review,
-            ..Outputs::default()
-        },
-    )
+    render_with(plan, input, Outputs::REVIEW)
 }
 
 /// As `render`, also turning each patched resource's edits into a kustomize patch.
 pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    let patches = true;
-    render_with(
-        plan,
-        input,
-        Outputs {
-            patches,
-            ..Outputs::default()
-        },
-    )
+    render_with(plan, input, Outputs::PATCHES)
 }
 
 fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
