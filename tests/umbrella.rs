@@ -349,3 +349,54 @@ fn end_to_end_the_real_kof_chart_through_real_helm() {
         "a patch per collector"
     );
 }
+
+#[test]
+fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
+    let home = tempfile::tempdir().unwrap();
+    // The plugin as `helm plugin install` lays it out: its manifest and launcher.
+    let plugin = home.path().join("plugins/kof-route");
+    std::fs::create_dir_all(plugin.join("scripts")).unwrap();
+    std::fs::copy(root().join("plugin.yaml"), plugin.join("plugin.yaml")).unwrap();
+    std::fs::copy(
+        root().join("scripts/launcher.sh"),
+        plugin.join("scripts/launcher.sh"),
+    )
+    .unwrap();
+    let chart = root().join("fixtures/charts/kof-1.10.0.tgz");
+    let values = root().join("fixtures/umbrella/values/v1.10.0-m2r-docs.yaml");
+    let helm4 = root().join("target/e2e-bin/helm-v4.2.3");
+    let mut cmd = support::clean_command(&helm4);
+    cmd.env("HOME", home.path())
+        .env("HELM_PLUGINS", home.path().join("plugins"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
+        .env("KOF_ROUTE_BIN", support::BIN)
+        .args(["template", "kof"])
+        .arg(&chart)
+        .args(["-n", "kof", "-f"])
+        .arg(&values)
+        .args([
+            "--post-renderer",
+            "kof-route",
+            "--post-renderer-args=--route=mothership",
+        ]);
+    let out = cmd.output().expect("real Helm 4");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let child = docs(&out.stdout)
+        .into_iter()
+        .find(|d| d["kind"] == "HelmRelease" && d["metadata"]["name"] == "kof-child")
+        .expect("the umbrella's kof-child release");
+    let m = &child["spec"]["values"]["fromManagement"];
+    assert_eq!(m["toManagementCluster"]["enabled"], true, "{m}");
+    assert_eq!(
+        m["toRegionalCluster"]["name"], "",
+        "exactly one switch: {m}"
+    );
+}
