@@ -65,8 +65,6 @@ pub struct Routed {
     pub review: Option<(String, String)>,
     /// The edits as one kustomize patch entry, for `export`.
     pub patch: Option<Value>,
-    /// A resource the stream-level stage (`umbrella`) routes, held as parsed.
-    pub held: Option<Selected>,
     /// A `kof` umbrella release that was routed.
     pub umbrella: bool,
     pub errors: Vec<String>,
@@ -83,7 +81,6 @@ impl Routed {
             after: None,
             review: None,
             patch: None,
-            held: None,
             umbrella: false,
             errors: Vec::new(),
             warnings: Vec::new(),
@@ -172,11 +169,6 @@ pub fn route(
     let Some(mut sel) = select_one(stream, idx)? else {
         return Ok(None);
     };
-    if matches!(sel.kind.role, Role::FluxRelease | Role::FluxChart) {
-        let mut r = Routed::new(idx, sel.id.clone(), false);
-        r.held = Some(sel);
-        return Ok(Some(r));
-    }
     let collector = sel.kind.role == Role::Collector;
     let edits = edits(&sel, route).map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
     let changed = edits.iter().any(|e| e.op != Op::Expect);

@@ -36,10 +36,19 @@ use cli::plan::Plan;
 use document::{Outputs, Selected};
 pub use write::Rendered;
 
+/// Split and check `input`, and find the documents routed one by one.
+fn scan(input: &[u8]) -> Result<(read::Stream<'_>, Vec<usize>)> {
+    read::scan(
+        input,
+        &select::needles(&select::DOCUMENT_ROLES),
+        select::may_be_kind,
+    )
+}
+
 /// The select stage alone: split `input` and parse the documents the kind
 /// table recognises, in stream order.
 pub fn select(input: &[u8]) -> Result<(read::Stream<'_>, Vec<Selected>)> {
-    let (stream, candidates) = read::scan(input, &select::needles(), select::may_be_kind)?;
+    let (stream, candidates) = scan(input)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let parsed = par::map(&candidates, weight, |i| document::select_one(&stream, i));
     let mut selected = Vec::new();
@@ -66,25 +75,24 @@ pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a
 }
 
 fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
-    let (stream, candidates) = read::scan(input, &select::needles(), select::may_be_kind)?;
+    let (stream, candidates) = scan(input)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let routed = par::map(&candidates, weight, |i| {
         document::route(&plan.spec, &stream, i, outputs)
     });
     let mut out = Rendered::new(plan.spec.warnings.clone());
-    let (mut errors, mut collectors, mut held) = (Vec::new(), 0, Vec::new());
+    let (mut errors, mut collectors) = (Vec::new(), 0);
     for r in routed {
-        let Some(mut r) = r? else { continue };
+        let Some(r) = r? else { continue };
         collectors += usize::from(r.collector);
         errors.extend(r.errors.iter().cloned());
-        held.extend(r.held.take());
         out.add(r);
     }
     // No collector: the stream may be the `kof` umbrella, which names them.
     let mut releases = 0;
-    if collectors == 0 && !held.is_empty() {
+    if collectors == 0 {
         let export = |render: &[u8]| Ok(render_for_export(plan, render)?.patches);
-        for r in umbrella::route(plan, &stream, held, &export, outputs.review)? {
+        for r in umbrella::route(plan, &stream, input, &export, outputs.review)? {
             releases += 1;
             out.add(r);
         }

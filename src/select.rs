@@ -90,11 +90,18 @@ pub const FLUX_CHART: KindSpec = KindSpec {
 /// The kinds kof-route reads or patches.
 pub const KINDS: [KindSpec; 4] = [COLLECTOR, OPENCOST, FLUX_RELEASE, FLUX_CHART];
 
-/// The cheap scan's needles: a document can be selected only if its bytes
-/// contain all needles of one group (a row's kind and its label value).
-pub fn needles() -> Vec<Vec<&'static [u8]>> {
+/// The roles each document is routed for on its own, and the `kof`
+/// umbrella's, looked for only in a stream without collectors.
+pub const DOCUMENT_ROLES: [Role; 2] = [Role::Collector, Role::OpenCost];
+pub const UMBRELLA_ROLES: [Role; 2] = [Role::FluxRelease, Role::FluxChart];
+
+/// The cheap scan's needles for the rows of `roles`: a document can be
+/// selected only if its bytes contain all needles of one group (a row's kind
+/// and its label value).
+pub fn needles(roles: &[Role]) -> Vec<Vec<&'static [u8]>> {
     KINDS
         .iter()
+        .filter(|k| roles.contains(&k.role))
         .map(|k| {
             let mut group = vec![k.kind.as_bytes()];
             group.extend(k.label.map(|(_, v)| v.as_bytes()));

@@ -12,12 +12,12 @@
 
 use crate::cli::plan::Plan;
 use crate::docid::DocId;
-use crate::document::{Routed, Selected};
+use crate::document::{self, Routed, Selected};
 use crate::edit::{Draft, Edit, Seg, apply, join, path};
 use crate::kof::{self, CHART_MODELS, CHILD_CHART, COLLECTORS_CHART};
-use crate::read::Stream;
+use crate::read::{self, Stream};
 use crate::routes::KofChild;
-use crate::select::Role;
+use crate::select::{self, Role};
 use crate::{write, yaml};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
@@ -48,17 +48,24 @@ fn chart_of<'v>(release: &'v Value, charts: &'v [Selected]) -> Option<(&'v str, 
     ))
 }
 
-/// Route the umbrella's releases among `held`; `export` turns a kof-collectors
-/// render into kustomize patches. No release of either chart: nothing.
+/// Route the umbrella's releases in `input` (split as `stream`); `export`
+/// turns a kof-collectors render into kustomize patches. No release of either
+/// chart: nothing.
 pub fn route(
     plan: &Plan,
     stream: &Stream<'_>,
-    held: Vec<Selected>,
+    input: &[u8],
     export: &dyn Fn(&[u8]) -> Result<Vec<Value>>,
     review: bool,
 ) -> Result<Vec<Routed>> {
+    let needles = select::needles(&select::UMBRELLA_ROLES);
+    let mut held = Vec::new();
+    for i in read::find(stream, input, &needles, select::may_be_kind) {
+        held.extend(document::select_one(stream, i)?);
+    }
     let (releases, charts): (Vec<Selected>, Vec<Selected>) = held
         .into_iter()
+        .filter(|s| select::UMBRELLA_ROLES.contains(&s.kind.role))
         .partition(|s| s.kind.role == Role::FluxRelease);
     let of_chart = |name: &str| -> Vec<(&Selected, Option<&str>)> {
         releases
