@@ -350,6 +350,39 @@ add(
     ),
 )
 
+# Credentials that no key names: URL userinfo and query values, private key
+# material, `api: {key}`, env vars whose names say headers or DSN, an HTTP
+# credential outside `headers`; and the same inside a v1alpha1 config string.
+HIDDEN_PLACES_EXPORTERS = (
+    "        endpoint: https://admin:S3CRET-url-password@vm.example.com/write?api_key=S3CRET-url-query\n"
+    "        tls:\n          key_pem: S3CRET-tls-key-pem\n          ca_file: /etc/ca.pem\n"
+    "      datadog:\n        api:\n          key: S3CRET-datadog-api-key\n          site: datadoghq.eu\n"
+    "      otlphttp/vendor:\n        endpoint: https://otlp.example.com\n"
+    "        auth_header: Basic SEEMSLETTERSONLYSthreeCRETbase\n"
+)
+add(
+    "secrets-hidden-places.yaml",
+    collector_with(
+        "        endpoint: http://kc-vminsert:8480/insert/0/prometheus/api/v1/write\n",
+        HIDDEN_PLACES_EXPORTERS,
+    ).replace(
+        "      value: var/lib/k0s\n",
+        "      value: var/lib/k0s\n"
+        "    - name: OTEL_EXPORTER_OTLP_HEADERS\n      value: api-key=S3CRET-otlp-headers\n"
+        "    - name: SENTRY_DSN\n      value: https://S3CRET-sentry-key@o1.ingest.sentry.io/1\n",
+    )
+    + "---\n# Source: kof-collectors/templates/alpha.yaml\n"
+    "apiVersion: opentelemetry.io/v1alpha1\nkind: OpenTelemetryCollector\n"
+    "metadata:\n  name: kc-alpha\n  namespace: kof\nspec:\n  config: |\n"
+    "    receivers:\n      otlp:\n        protocols:\n          grpc: {}\n"
+    "    extensions:\n      basicauth/x:\n        client_auth: {username: u, password: S3CRET-alpha-password}\n"
+    "    exporters:\n      debug: {}\n      prometheusremotewrite:\n"
+    "        endpoint: https://u:S3CRET-alpha-url@vm.example.com/write\n"
+    "        headers: {Authorization: Bearer S3CRET-alpha-bearer}\n"
+    "    service:\n      extensions: [basicauth/x]\n      pipelines:\n        metrics:\n"
+    "          receivers: [otlp]\n          exporters: [prometheusremotewrite, debug]\n",
+)
+
 
 def main():
     for old in HERE.glob("*.yaml"):
