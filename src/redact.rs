@@ -144,6 +144,45 @@ fn redact_map(m: &Map<String, Value>, parent: &str) -> Map<String, Value> {
         .collect()
 }
 
+/// Where `redact` would hide something in `v`: each path (`headers.api-key`),
+/// without the value. For refusing literal credentials in settings files.
+pub fn hidden_paths(v: &Value) -> Vec<String> {
+    fn walk(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
+        let child = |k: &str| {
+            if at.is_empty() {
+                k.to_string()
+            } else {
+                format!("{at}.{k}")
+            }
+        };
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, xa) in x {
+                    match y.get(k) {
+                        Some(yb) => walk(xa, yb, &child(k), out),
+                        None => out.push(child(k)),
+                    }
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (xa, yb)) in x.iter().zip(y).enumerate() {
+                    walk(xa, yb, &child(&i.to_string()), out);
+                }
+            }
+            _ if a != b => out.push(at.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &redact(v), "", &mut out);
+    out
+}
+
+/// A string as it may be shown: `redact`'s judgement of a lone value.
+pub fn shown(s: &str) -> String {
+    redact_text(s)
+}
+
 /// A collector config held as YAML text (v1alpha1): parsed, redacted and
 /// written again; text that does not read as a mapping is hidden whole.
 fn redact_config_text(text: &str) -> Value {
@@ -425,6 +464,13 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(redact(&input), want, "{input}");
         }
+    }
+
+    #[test]
+    fn names_where_a_value_would_be_hidden() {
+        let v = json!({"endpoint": "https://h", "headers": {"api-key": "lit", "x": "${env:K}"},
+            "list": [{"token": "t"}], "url": "https://u:p@h"});
+        assert_eq!(hidden_paths(&v), ["headers.api-key", "list.0.token", "url"]);
     }
 
     /// A v1alpha1 config string is redacted inside; unreadable, it is hidden whole.
