@@ -253,7 +253,13 @@ add(
 )
 add(
     "collector-infinite-number.yaml",
-    CONFIGMAP + collector_with("      batch: {}\n", "      batch: {send_batch_size: 1e400}\n"),
+    CONFIGMAP + collector_with("      batch: {}\n", "      batch: {send_batch_size: .inf}\n"),
+)
+# A numeral that overflows a float is a string for Kubernetes (go-yaml v2).
+add(
+    "collector-overflowing-number.yaml",
+    CONFIGMAP
+    + collector_with("      batch: {}\n", "      batch: {send_batch_size: 8e9923, timeout: -1e400}\n"),
 )
 add(
     "opencost-without-query-container.yaml",
