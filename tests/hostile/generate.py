@@ -309,6 +309,19 @@ add("document-end-marker.yaml", CONFIGMAP + "...\n" + COLLECTOR + "...\n")
 add("separator-comment.yaml", CONFIGMAP + COLLECTOR.replace("---\n", "--- # the collector\n", 1))
 add("complex-key.yaml", CONFIGMAP + collector_with("      batch: {}\n", "      ? [batch, x]\n      : {}\n"))
 
+# --- issue 14: kinds a byte scan cannot see ----------------------------------
+add(
+    "kind-escaped.yaml",
+    CONFIGMAP
+    + COLLECTOR.replace("kind: OpenTelemetryCollector\n", 'kind: "OpenTelemetry\\u0043ollector"\n')
+    + OPENCOST.replace("kind: Deployment\n", 'kind: "Deploy\\u006dent"\n'),
+)
+add(
+    "kind-in-flow-continuation.yaml",
+    CONFIGMAP
+    + COLLECTOR.replace("  namespace: kof\n", "  namespace: kof\n  annotations: {a: b,\nkind: ConfigMap}\n", 1),
+)
+
 # --- findings: valid or clearly-wrong inputs kof-route mishandles today ---------
 # (README.md, "Findings": the correct outcome is asserted by tests/hostile.rs.)
 add("directive-after-document-end.yaml", COLLECTOR + "...\n%YAML 1.1\n" + CONFIGMAP)
