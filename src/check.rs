@@ -25,7 +25,8 @@ pub struct Problem {
 fn error(message: String) -> Problem {
     Problem {
         severity: Severity::Error,
-        message,
+        // Names in the message come from the input: no raw control characters.
+        message: crate::names::escape(&message).into_owned(),
     }
 }
 
@@ -245,6 +246,7 @@ fn env_refs(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
                 format!("${{env:{name}}} has no source in spec.env ({may} may provide it)")
             }
         };
+        let message = crate::names::escape(&message).into_owned();
         out.push(Problem { severity, message });
     }
 }
@@ -332,6 +334,15 @@ mod tests {
                 got.contains(&(severity, message.to_string())),
                 "{config}: {got:?}"
             );
+        }
+    }
+
+    /// Issue 14, item 13: a pipeline name with control characters is escaped.
+    #[test]
+    fn messages_escape_control_characters() {
+        let config = json!({"service": {"pipelines": {"logs\u{1b}[2K\nforged": {"receivers": [], "exporters": []}}}});
+        for p in collector(&json!({"spec": {}}), &config) {
+            assert!(!p.message.chars().any(char::is_control), "{:?}", p.message);
         }
     }
 

@@ -19,13 +19,16 @@ pub struct DocId {
 
 impl fmt::Display for DocId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every part comes from the input: control characters are escaped, so
+        // a crafted name cannot move a terminal's cursor or forge a line.
+        use crate::names::escape;
         write!(f, "doc #{}", self.index)?;
         for part in [&self.api_version, &self.kind].into_iter().flatten() {
-            write!(f, " {part}")?;
+            write!(f, " {}", escape(part))?;
         }
         match (&self.namespace, &self.name) {
-            (Some(ns), Some(n)) => write!(f, " {ns}/{n}")?,
-            (None, Some(n)) => write!(f, " {n}")?,
+            (Some(ns), Some(n)) => write!(f, " {}/{}", escape(ns), escape(n))?,
+            (None, Some(n)) => write!(f, " {}", escape(n))?,
             _ => {}
         }
         write!(f, " (line {})", self.line)
@@ -89,6 +92,19 @@ mod tests {
         assert_eq!(
             DocId::guess(2, raw, 7).to_string(),
             "doc #2 v1 ConfigMap cm (line 7)"
+        );
+    }
+
+    /// Issue 14, item 13: names from the input reach terminals escaped.
+    #[test]
+    fn escapes_control_characters_from_the_input() {
+        let v = serde_json::json!({"apiVersion": "v1\u{1b}[2K", "kind": "K\r",
+            "metadata": {"name": "a\nkof-route: forged", "namespace": "n\u{7}"}});
+        let shown = DocId::of(1, 3, &v).to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert_eq!(
+            shown,
+            "doc #1 v1\\u{1b}[2K K\\r n\\u{7}/a\\nkof-route: forged (line 3)"
         );
     }
 }

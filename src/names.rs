@@ -170,6 +170,11 @@ pub fn url(flag: &str, value: &str) -> Checked<String> {
                 "it contains a control character"
             });
         }
+        if value.contains('$') {
+            return Err(
+                "it contains '$', which the collector expands (${env:NAME}): a secret could end up in the URL",
+            );
+        }
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
@@ -185,7 +190,12 @@ pub fn url(flag: &str, value: &str) -> Checked<String> {
     })()
     .err()
     .map(str::to_string);
-    check(flag, value, "URL", problem)
+    // A refused URL is shown as `diff` would show it: no userinfo or query values.
+    check(flag, value, "URL", problem).map_err(|e| {
+        let value = format!("{value:?}");
+        let shown = format!("{:?}", crate::redact::shown(value.trim_matches('"')));
+        UsageError(e.0.replacen(&value, &shown, 1))
+    })
 }
 
 /// An environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
@@ -260,6 +270,9 @@ mod tests {
             (url, "https://a b/c", false),
             (url, "https://user@host/", false),
             (url, "https://host:99999/", false),
+            (url, "https://${env:HOST}/x", false),
+            (url, "https://vmauth.example.com/${env:TENANT}/write", false),
+            (url, "https://h/x?a=$TOKEN", false),
             (env_name, "AWS_ACCESS_KEY_ID", true),
             (env_name, "1A", false),
             (secret_key, "ca.crt", true),
@@ -272,5 +285,13 @@ mod tests {
                 assert!(e.0.starts_with("--flag: "), "{e}");
             }
         }
+    }
+
+    /// A refused URL is named without its userinfo or query values.
+    #[test]
+    fn a_refused_url_is_shown_redacted() {
+        let e = url("flag", "https://admin:pw@host/x?token=t").unwrap_err();
+        assert!(!e.0.contains("pw") && !e.0.contains("=t"), "{e}");
+        assert!(e.0.contains("host/x"), "{e}");
     }
 }

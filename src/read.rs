@@ -238,19 +238,65 @@ pub fn find(
     may_be_kind: fn(&[u8]) -> bool,
 ) -> Vec<usize> {
     let mut found = candidates(stream, &input[stream.bom.len()..], needles);
-    found.retain(|&i| kind_line_allows(stream.docs[i].raw, may_be_kind));
+    // A double-quoted scalar can spell any kind, key or label with escapes
+    // (`"OpenTelemetry\u0043ollector"`, `"\x6bind"`) or an escaped line break,
+    // which no byte needle sees: such documents are always parsed.
+    found.extend((0..stream.docs.len()).filter(|&i| may_hide_words(stream.docs[i].raw)));
+    found.sort_unstable();
+    found.dedup();
+    found.retain(|&i| {
+        let raw = stream.docs[i].raw;
+        may_hide_words(raw) || kind_line_allows(raw, may_be_kind)
+    });
     found
 }
 
-/// The cheap scan's second look: reads only a top-level block `kind:` line (a
-/// `kind:` at column 0 can only be a top-level key; the last one wins, as in
-/// Kubernetes). When the kind is not a plain word, or there is no such line
-/// (flow style), or a `...` may start a second document, the answer is yes:
-/// the document is parsed.
+/// Could a double-quoted scalar in `raw` hold an escape (a `\` and a `"`)?
+pub fn may_hide_words(raw: &[u8]) -> bool {
+    memchr::memchr(b'\\', raw).is_some() && memchr::memchr(b'"', raw).is_some()
+}
+
+/// Is a column-0 line certainly a plain top-level key (`word:`) or a
+/// top-level sequence entry, so that it cannot hide a second `kind` key
+/// (`"kind":`, `kind :`, `? kind`, `<<:`, `&a kind:`) or continue a flow
+/// collection or quoted scalar?
+fn plain_top_line(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_empty()
+        || matches!(line[0], b' ' | b'#')
+        || line.trim_ascii().is_empty()
+        || is_separator(line)
+    {
+        return true;
+    }
+    if line == b"-" || line.starts_with(b"- ") {
+        return true;
+    }
+    let key_len = line
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b"_./-".contains(&b)))
+        .unwrap_or(line.len());
+    key_len > 0
+        && line.get(key_len) == Some(&b':')
+        && matches!(line.get(key_len + 1), None | Some(b' ' | b'\t'))
+}
+
+/// The cheap scan's second look: reads only a top-level block `kind:` line (the
+/// last one wins, as in Kubernetes). The answer is no (not parsed) only when
+/// that is certain: the kind is a plain word naming another kind, every
+/// column-0 line is a plain `key:` or a sequence entry (no quoted, tagged,
+/// anchored, explicit or merge key that could be a second `kind`), and no
+/// flow collection or quoted scalar opens before the kind line (a `kind:` at
+/// column 0 inside `{...}` is not a top-level key). A `...` may start a
+/// second document: parsed too.
 pub fn kind_line_allows(raw: &[u8], may_be_kind: fn(&[u8]) -> bool) -> bool {
     if memchr::memmem::find(raw, b"\n...").is_some() {
         return true;
     }
+    if !raw.split(|&b| b == b'\n').all(plain_top_line) {
+        return true;
+    }
+    let mut kind_line_at = 0;
     let mut kind = None;
     let mut at = 0;
     while let Some(hit) = memchr::memmem::find(&raw[at..], b"kind:") {
@@ -266,6 +312,15 @@ pub fn kind_line_allows(raw: &[u8], may_be_kind: fn(&[u8]) -> bool) -> bool {
             .unwrap_or_default()
             .trim_ascii();
         kind = Some(value);
+        kind_line_at = start;
+    }
+    let before = &raw[..kind_line_at];
+    let opens = |b: &u8| matches!(b, b'{' | b'[' | b'"' | b'\'');
+    if before
+        .split(|&b| b == b'\n')
+        .any(|line| line.first() != Some(&b'#') && line.iter().any(opens))
+    {
+        return true;
     }
     match kind {
         Some(word) if !word.is_empty() && word.iter().all(u8::is_ascii_alphanumeric) => {
@@ -374,6 +429,14 @@ mod tests {
     }
 
     #[test]
+    fn a_document_that_may_spell_words_with_escapes_is_a_candidate() {
+        let input = b"kind: \"OpenTelemetry\\u0043ollector\"\n---\nkind: ConfigMap\n---\nkind: \"Deploy\\x6dent\"\nmetadata: {labels: {app.kubernetes.io/name: \"open\\x63ost\"}}\n---\na: 'x\\y'\n";
+        let groups: [Vec<&[u8]>; 1] = [vec![b"OpenTelemetryCollector"]];
+        let (_, found) = scan(input, &groups, |w| w == b"OpenTelemetryCollector").unwrap();
+        assert_eq!(found, [0, 2]);
+    }
+
+    #[test]
     fn finds_candidates_without_parsing() {
         let input = b"a: 1\n---\nkind: OpenTelemetryCollector\n---\nb: opencost\n---\nx: opencost\nkind: Deployment\n";
         let s = split(input);
@@ -385,7 +448,7 @@ mod tests {
     }
     #[test]
     fn the_kind_line_rules_documents_out_only_when_certain() {
-        let cases: [(&str, bool); 10] = [
+        let cases: [(&str, bool); 21] = [
             ("kind: OpenTelemetryCollector\n...\nkind: ConfigMap\n", true),
             ("apiVersion: v1\nkind: OpenTelemetryCollector\n", true),
             ("kind: Deployment # opencost\n", true),
@@ -402,6 +465,33 @@ mod tests {
             ("{kind: OpenTelemetryCollector}\n", true),
             ("kind: ConfigMap\nkind: OpenTelemetryCollector\n", true),
             ("---\n# Source: x\nkind: Secret\n", false),
+            // Issue 14: what a byte scan must not decide.
+            (
+                "kind: OpenTelemetryCollector\nmetadata: {name: x,\nkind: ConfigMap}\n",
+                true,
+            ),
+            (
+                "metadata:\n  labels: [a,\nkind: ConfigMap]\nkind: OpenTelemetryCollector\n",
+                true,
+            ),
+            ("a: \"x\nkind: ConfigMap\"\n", true),
+            ("a: 'x\nkind: ConfigMap'\n", true),
+            ("kind: ConfigMap\n\"kind\": OpenTelemetryCollector\n", true),
+            ("kind: ConfigMap\nkind : OpenTelemetryCollector\n", true),
+            (
+                "kind: ConfigMap\n<<: {kind: OpenTelemetryCollector}\n",
+                true,
+            ),
+            ("kind: ConfigMap\n? kind\n: OpenTelemetryCollector\n", true),
+            (
+                "kind: ConfigMap\n!!str kind: OpenTelemetryCollector\n",
+                true,
+            ),
+            (
+                "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: \"{x}\"\n  b: [1]\nitems:\n- x\n",
+                false,
+            ),
+            ("# c \"q\" {\nkind: ConfigMap\r\n", false),
         ];
         for (raw, want) in cases {
             assert_eq!(

@@ -6,7 +6,7 @@
 
 use crate::Rendered;
 use crate::edit::{Edit, Op};
-use crate::redact::redact;
+use crate::redact::{hide_all, redact};
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
@@ -37,11 +37,13 @@ pub fn explain(rendered: &Rendered) -> String {
 }
 
 fn line(e: &Edit) -> String {
-    format!(
-        "  {e}: {} -> {}\n",
-        show(e.old.as_ref()),
-        show(e.new_value())
-    )
+    // What a route removes (a storage exporter, an env entry) is shown as its
+    // shape only: every value hidden, whatever its key.
+    let old = match e.op {
+        Op::Remove | Op::RemoveWhere { .. } => e.old.as_ref().map(hide_all),
+        _ => e.old.clone(),
+    };
+    format!("  {e}: {} -> {}\n", show(old.as_ref()), show(e.new_value()))
 }
 
 /// A unified diff of every patched resource (from `render_for_review`), with
@@ -116,11 +118,13 @@ mod tests {
             doc: 0,
             path: path(&["spec", "config", "exporters", "x"]),
             op: Op::Remove,
-            old: Some(json!({"password": "p"})),
+            old: Some(
+                json!({"endpoint": "http://in-cluster:8480", "headers": {"X-Scope": "t"}, "tls": {"insecure": true}}),
+            ),
         };
         assert_eq!(
             line(&e),
-            "  spec.config.exporters.x: {\"password\":\"<redacted>\"} -> (none)\n"
+            "  spec.config.exporters.x: {\"endpoint\":\"<redacted>\",\"headers\":{\"X-Scope\":\"<redacted>\"},\"tls\":{\"insecure\":\"<redacted>\"}} -> (none)\n"
         );
     }
 }

@@ -63,17 +63,42 @@ fn options() -> serde_saphyr::Options {
     o
 }
 
-/// The crate's message without its position (we report our own) and without
-/// advice meant for Rust programmers (`; use from_str_multiple ...`).
+/// The crate's message without its position (we report our own), without
+/// advice meant for Rust programmers (`; use from_str_multiple ...`), and
+/// without any piece of the input: a quoted value (`` `8e9923` ``, `"x"`)
+/// could be a secret.
 fn plain_message(message: String) -> String {
+    if message.starts_with("non-finite float") {
+        return format!("{NON_FINITE} (.inf or .nan), which Kubernetes cannot represent either");
+    }
     let cut = [" at line ", "; use "]
         .iter()
         .filter_map(|m| message.find(m))
         .min();
-    match cut {
-        Some(at) => message[..at].to_string(),
-        None => message,
+    let message = match cut {
+        Some(at) => &message[..at],
+        None => &message[..],
+    };
+    scrub_quoted(message, &['`', '"'])
+}
+
+/// `message` with every span between a pair of the `quotes` replaced by `…`.
+pub fn scrub_quoted(message: &str, quotes: &[char]) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(quotes) {
+        let q = rest[open..].chars().next().unwrap_or('"');
+        let Some(close) = rest[open + 1..].find(q) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push(q);
+        out.push('…');
+        out.push(q);
+        rest = &rest[open + 1 + close + 1..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// Parse one YAML document into a JSON value tree (mapping order kept).
@@ -111,8 +136,53 @@ pub fn parse_fast(text: &str) -> Option<Value> {
     fast::parse(text)
 }
 
-/// serde-saphyr alone, without the fast reader.
+/// serde-saphyr alone, without the fast reader; a plain decimal numeral that
+/// overflows a float (`8e9923`) is read as the string it is, as go-yaml v2
+/// (Kubernetes' reader) does: such a scalar is quoted and the text read again.
 pub fn parse_full(text: &str) -> Result<Value, SyntaxError> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    // Each round quotes one numeral; a bound keeps a crafted input linear enough.
+    for _ in 0..64 {
+        match parse_once(&text) {
+            Err(e) if e.message.starts_with(NON_FINITE) => {
+                match quote_overflowing_numeral(&text, e.line, e.column) {
+                    Some(quoted) => text = quoted.into(),
+                    None => return Err(e),
+                }
+            }
+            other => return other,
+        }
+    }
+    parse_once(&text)
+}
+
+const NON_FINITE: &str = "a non-finite float";
+
+/// `text` with the plain numeral at 1-based `line` and `column` quoted, if a
+/// numeral that overflows `f64` starts there (not `.inf` or `.nan`, which
+/// Kubernetes cannot represent either and which stay refused).
+fn quote_overflowing_numeral(text: &str, line: usize, column: usize) -> Option<String> {
+    let start_of_line = match line {
+        0 | 1 => 0,
+        n => text.match_indices('\n').nth(n - 2)?.0 + 1,
+    };
+    let rest = &text[start_of_line..];
+    let at = start_of_line + rest.char_indices().nth(column.checked_sub(1)?)?.0;
+    let len = text[at..]
+        .find(|c: char| !(c.is_ascii_digit() || "+-._eE".contains(c)))
+        .unwrap_or(text.len() - at);
+    let word = &text[at..at + len];
+    let digits = word.trim_start_matches(['+', '-']);
+    if !digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || !digits.contains(|c: char| c.is_ascii_digit())
+        || word.replace('_', "").parse::<f64>().ok()?.is_finite()
+    {
+        return None;
+    }
+    Some(format!("{}\"{word}\"{}", &text[..at], &text[at + len..]))
+}
+
+fn parse_once(text: &str) -> Result<Value, SyntaxError> {
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
         let (line, column) = e
             .location()
@@ -126,9 +196,18 @@ pub fn parse_full(text: &str) -> Result<Value, SyntaxError> {
     })
 }
 
-/// Parse a typed value (the config file) with the same reader settings.
+/// Parse a typed value (the config file) with the same reader settings. The
+/// message keeps field names (`` `exporters` ``) but no quoted value.
 pub fn parse_typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    serde_saphyr::from_str_with_options(text, options()).map_err(|e| e.to_string())
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
+        let message = e.to_string();
+        let message = if message.starts_with("non-finite float") {
+            format!("{NON_FINITE} (.inf or .nan)")
+        } else {
+            message
+        };
+        scrub_quoted(&message, &['"'])
+    })
 }
 
 /// Emit a value as a block-style YAML document, ending in a newline.
@@ -230,6 +309,35 @@ mod tests {
             parse(&many).unwrap().as_array().map(Vec::len),
             Some(300_000)
         );
+    }
+
+    /// A float that overflows stays the string it is (go-yaml v2); `.inf`
+    /// and `.nan` are refused; no message echoes the value.
+    #[test]
+    fn reads_overflowing_numerals_as_kubernetes_does() {
+        let cases = [
+            ("a: 8e9923", json!({"a": "8e9923"})),
+            (
+                "a: -1e400\nb: [1e999, 2]\nc: {d: 1_0e9_99}",
+                json!({"a": "-1e400", "b": ["1e999", 2], "c": {"d": "1_0e9_99"}}),
+            ),
+            ("a: 1e3", json!({"a": 1000.0})),
+            ("a: '8e9923'", json!({"a": "8e9923"})),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text).unwrap(), want, "{text}");
+        }
+        for text in ["a: .inf", "a: -.Inf", "a: [.nan]"] {
+            let err = parse(text).unwrap_err();
+            assert!(err.message.starts_with(NON_FINITE), "{text}: {err}");
+        }
+        let err = parse("a: .inf\nb: hunter2").unwrap_err();
+        assert!(
+            !err.message.contains("hunter2") && !err.message.contains('`'),
+            "{err}"
+        );
+        let err = parse_typed::<Vec<String>>("hunter2").unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

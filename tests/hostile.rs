@@ -821,6 +821,24 @@ fn secret_values(input: &[u8]) -> BTreeSet<String> {
     out
 }
 
+/// Every word holding a secret marker (`S3CRET`, or `SthreeCRET` for a value
+/// made of letters only), cut at characters a word of a URL, a flag or a
+/// header does not hold.
+fn marked_secrets(text: &str) -> BTreeSet<String> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut out = BTreeSet::new();
+    for marker in ["S3CRET", "SthreeCRET"] {
+        for (at, _) in text.match_indices(marker) {
+            let start = text[..at].rfind(|c: char| !word(c)).map_or(0, |p| p + 1);
+            let end = text[at..]
+                .find(|c: char| !word(c))
+                .map_or(text.len(), |p| at + p);
+            out.insert(text[start..end].to_string());
+        }
+    }
+    out
+}
+
 /// Inputs carrying secret values, each one way the run can end: routed, a
 /// warning, a syntax error right after a secret, a v1alpha1 config string that
 /// is broken next to a secret, bad bytes next to a secret, an inconsistent
@@ -855,6 +873,10 @@ fn secret_inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("secrets.yaml", base),
         ("secrets-headers.yaml", headers),
         (
+            "secrets-hidden-places.yaml",
+            std::fs::read(corpus_dir().join("secrets-hidden-places.yaml")).unwrap(),
+        ),
+        (
             "a syntax error after a secret",
             broken_after_secret.into_bytes(),
         ),
@@ -887,14 +909,9 @@ fn check_secrets(inputs: Vec<(&'static str, Vec<u8>)>, extra: &[&str], diff_stdo
     let mut failures = Vec::new();
     for (name, input) in inputs {
         let mut secrets = secret_values(&input);
-        // Values of fields a failing parse could not reach: add them by their marker.
-        for word in String::from_utf8_lossy(&input)
-            .split(|c: char| c.is_whitespace() || "[]{},".contains(c))
-        {
-            if word.starts_with("S3CRET") {
-                secrets.insert(word.trim_end_matches(['\0', '\u{1}']).to_string());
-            }
-        }
+        // Values of fields a failing parse could not reach, and values inside
+        // other values (a URL's password): add them by their marker.
+        secrets.extend(marked_secrets(&String::from_utf8_lossy(&input)));
         assert!(
             secrets.len() >= 2,
             "{name}: too few secrets found: {secrets:?}"

@@ -85,7 +85,8 @@ impl fmt::Display for Edit {
         for (i, seg) in self.path.iter().enumerate() {
             let dot = if i == 0 { "" } else { "." };
             match seg {
-                Seg::Key(k) => write!(f, "{dot}{k}")?,
+                // Keys come from the input (pipeline names): escape control characters.
+                Seg::Key(k) => write!(f, "{dot}{}", crate::names::escape(k))?,
                 Seg::Index(n) => write!(f, "{dot}{n}")?,
             }
         }
@@ -98,8 +99,8 @@ impl fmt::Display for Edit {
     }
 }
 
-fn label(v: Option<&Value>) -> &str {
-    v.and_then(Value::as_str).unwrap_or("?")
+fn label(v: Option<&Value>) -> std::borrow::Cow<'_, str> {
+    crate::names::escape(v.and_then(Value::as_str).unwrap_or("?"))
 }
 
 /// The value at `path` in `v`.
@@ -212,6 +213,18 @@ impl<'a> Draft<'a> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Issue 14, item 13: a pipeline name from the input is shown escaped.
+    #[test]
+    fn paths_escape_control_characters() {
+        let e = Edit {
+            doc: 0,
+            path: path(&["service", "pipelines", "logs\u{1b}[1A\nx"]),
+            op: Op::Remove,
+            old: None,
+        };
+        assert_eq!(e.to_string(), "service.pipelines.logs\\u{1b}[1A\\nx");
+    }
 
     #[test]
     fn a_draft_leaves_out_edits_that_change_nothing() {

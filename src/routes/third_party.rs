@@ -114,6 +114,22 @@ impl ThirdParty {
                     "exporters.{name}: must be a mapping (the exporter's settings)"
                 ));
             }
+            // The file is not a place for credentials: a value `diff` would
+            // hide must come from a Secret through `${env:NAME}` and `env`.
+            if let Some(at) = crate::redact::hidden_paths(def).first() {
+                return usage(format!(
+                    "exporters.{name}.{at}: holds a literal value that may be a credential; \
+                     reference a Secret instead (\"${{env:NAME}}\" with NAME declared under env)"
+                ));
+            }
+            for var in env_references_in(def) {
+                if !self.env.iter().any(|e| e.name == var) {
+                    return usage(format!(
+                        "exporters.{name}: ${{env:{var}}} has no source; declare {var} under env \
+                         (name, secret, key)"
+                    ));
+                }
+            }
             if !SIGNALS.iter().any(|s| self.pipelines.of(s).contains(name)) {
                 return usage(format!(
                     "exporters.{name}: not used by any signal under pipelines"
@@ -139,6 +155,34 @@ impl ThirdParty {
         }
         Ok(self)
     }
+}
+
+/// The names of every `${env:NAME}` in a value's strings (and keys).
+fn env_references_in(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut walk = vec![v];
+    while let Some(v) = walk.pop() {
+        match v {
+            Value::String(s) => out.extend(
+                crate::check::env_references(s)
+                    .into_iter()
+                    .map(String::from),
+            ),
+            Value::Array(a) => walk.extend(a),
+            Value::Object(m) => {
+                for (k, x) in m {
+                    out.extend(
+                        crate::check::env_references(k)
+                            .into_iter()
+                            .map(String::from),
+                    );
+                    walk.push(x);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `--route third-party`: the exporters of `--exporter-file`.
@@ -261,6 +305,35 @@ mod tests {
                 "unknown field `profiles`",
             ),
             ("exporter: {}", "unknown field `exporter`"),
+            (
+                "exporters: {x: {headers: {api-key: hunter2}}}\npipelines: {logs: [x]}",
+                "exporters.x.headers.api-key: holds a literal value",
+            ),
+            (
+                "exporters: {x: {endpoint: 'https://u:hunter2@h/'}}\npipelines: {logs: [x]}",
+                "exporters.x.endpoint: holds a literal value",
+            ),
+            (
+                "exporters: {x: {api: {key: hunter2}}}\npipelines: {logs: [x]}",
+                "exporters.x.api.key: holds a literal value",
+            ),
+            (
+                "exporters: {x: {tls: {key_pem: hunter2}}}\npipelines: {logs: [x]}",
+                "exporters.x.tls.key_pem: holds a literal value",
+            ),
+            (
+                "exporters: {x: {auth_header: Basic hunter2}}\npipelines: {logs: [x]}",
+                "exporters.x.auth_header: holds a literal value",
+            ),
+            (
+                "exporters: {x: {headers: {api-key: '${env:NOPE}'}}}\npipelines: {logs: [x]}",
+                "exporters.x: ${env:NOPE} has no source; declare NOPE under env",
+            ),
+            (
+                "exporters: {x: {endpoint: 'https://${env:HOST}/'}}\npipelines: {logs: [x]}\n\
+                 env: [{name: OTHER, secret: s, key: k}]",
+                "exporters.x: ${env:HOST} has no source",
+            ),
         ];
         for (text, want) in cases {
             let err = parse(text).unwrap_err().0;

@@ -59,9 +59,12 @@ fn float(s: &str) -> Option<Value> {
     }
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Number::from_f64(v).map(Value::Number),
-        // An overflowing numeral (`1e999`) is a refused non-finite float;
+        // An overflowing numeral (`1e999`) is a string, as Kubernetes reads it;
         // Rust's own spellings (`inf`, `NaN`) stay strings, as in YAML.
-        Ok(_) if unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) => None,
+        // (go-yaml v2 keeps an overflowing numeral a string; `yaml::parse_full` too.)
+        Ok(_) if unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
+            Some(Value::String(s.to_string()))
+        }
         _ => Some(Value::String(s.to_string())),
     }
 }

@@ -253,7 +253,13 @@ add(
 )
 add(
     "collector-infinite-number.yaml",
-    CONFIGMAP + collector_with("      batch: {}\n", "      batch: {send_batch_size: 1e400}\n"),
+    CONFIGMAP + collector_with("      batch: {}\n", "      batch: {send_batch_size: .inf}\n"),
+)
+# A numeral that overflows a float is a string for Kubernetes (go-yaml v2).
+add(
+    "collector-overflowing-number.yaml",
+    CONFIGMAP
+    + collector_with("      batch: {}\n", "      batch: {send_batch_size: 8e9923, timeout: -1e400}\n"),
 )
 add(
     "opencost-without-query-container.yaml",
@@ -303,6 +309,19 @@ add("document-end-marker.yaml", CONFIGMAP + "...\n" + COLLECTOR + "...\n")
 add("separator-comment.yaml", CONFIGMAP + COLLECTOR.replace("---\n", "--- # the collector\n", 1))
 add("complex-key.yaml", CONFIGMAP + collector_with("      batch: {}\n", "      ? [batch, x]\n      : {}\n"))
 
+# --- issue 14: kinds a byte scan cannot see ----------------------------------
+add(
+    "kind-escaped.yaml",
+    CONFIGMAP
+    + COLLECTOR.replace("kind: OpenTelemetryCollector\n", 'kind: "OpenTelemetry\\u0043ollector"\n')
+    + OPENCOST.replace("kind: Deployment\n", 'kind: "Deploy\\u006dent"\n'),
+)
+add(
+    "kind-in-flow-continuation.yaml",
+    CONFIGMAP
+    + COLLECTOR.replace("  namespace: kof\n", "  namespace: kof\n  annotations: {a: b,\nkind: ConfigMap}\n", 1),
+)
+
 # --- findings: valid or clearly-wrong inputs kof-route mishandles today ---------
 # (README.md, "Findings": the correct outcome is asserted by tests/hostile.rs.)
 add("directive-after-document-end.yaml", COLLECTOR + "...\n%YAML 1.1\n" + CONFIGMAP)
@@ -348,6 +367,39 @@ add(
         "        headers:\n          Authorization: Bearer S3CRET-header-bearer\n"
         "          X-Api-Key: S3CRET-header-api-key\n",
     ),
+)
+
+# Credentials that no key names: URL userinfo and query values, private key
+# material, `api: {key}`, env vars whose names say headers or DSN, an HTTP
+# credential outside `headers`; and the same inside a v1alpha1 config string.
+HIDDEN_PLACES_EXPORTERS = (
+    "        endpoint: https://admin:S3CRET-url-password@vm.example.com/write?api_key=S3CRET-url-query\n"
+    "        tls:\n          key_pem: S3CRET-tls-key-pem\n          ca_file: /etc/ca.pem\n"
+    "      datadog:\n        api:\n          key: S3CRET-datadog-api-key\n          site: datadoghq.eu\n"
+    "      otlphttp/vendor:\n        endpoint: https://otlp.example.com\n"
+    "        auth_header: Basic SEEMSLETTERSONLYSthreeCRETbase\n"
+)
+add(
+    "secrets-hidden-places.yaml",
+    collector_with(
+        "        endpoint: http://kc-vminsert:8480/insert/0/prometheus/api/v1/write\n",
+        HIDDEN_PLACES_EXPORTERS,
+    ).replace(
+        "      value: var/lib/k0s\n",
+        "      value: var/lib/k0s\n"
+        "    - name: OTEL_EXPORTER_OTLP_HEADERS\n      value: api-key=S3CRET-otlp-headers\n"
+        "    - name: SENTRY_DSN\n      value: https://S3CRET-sentry-key@o1.ingest.sentry.io/1\n",
+    )
+    + "---\n# Source: kof-collectors/templates/alpha.yaml\n"
+    "apiVersion: opentelemetry.io/v1alpha1\nkind: OpenTelemetryCollector\n"
+    "metadata:\n  name: kc-alpha\n  namespace: kof\nspec:\n  config: |\n"
+    "    receivers:\n      otlp:\n        protocols:\n          grpc: {}\n"
+    "    extensions:\n      basicauth/x:\n        client_auth: {username: u, password: S3CRET-alpha-password}\n"
+    "    exporters:\n      debug: {}\n      prometheusremotewrite:\n"
+    "        endpoint: https://u:S3CRET-alpha-url@vm.example.com/write\n"
+    "        headers: {Authorization: Bearer S3CRET-alpha-bearer}\n"
+    "    service:\n      extensions: [basicauth/x]\n      pipelines:\n        metrics:\n"
+    "          receivers: [otlp]\n          exporters: [prometheusremotewrite, debug]\n",
 )
 
 
