@@ -240,20 +240,41 @@ pub fn find(
     let mut found = candidates(stream, &input[stream.bom.len()..], needles);
     // A double-quoted scalar can spell any kind, key or label with escapes
     // (`"OpenTelemetry\u0043ollector"`, `"\x6bind"`) or an escaped line break,
-    // which no byte needle sees: such documents are always parsed.
-    found.extend((0..stream.docs.len()).filter(|&i| may_hide_words(stream.docs[i].raw)));
+    // which no byte needle sees: such documents are candidates too, unless a
+    // certain top-level kind line rules them out (an escaped kind or top-level
+    // key makes the kind line uncertain).
+    found.extend(escaped_docs(stream, &input[stream.bom.len()..]));
     found.sort_unstable();
     found.dedup();
-    found.retain(|&i| {
-        let raw = stream.docs[i].raw;
-        may_hide_words(raw) || kind_line_allows(raw, may_be_kind)
-    });
+    found.retain(|&i| kind_line_allows(stream.docs[i].raw, may_be_kind));
     found
 }
 
-/// Could a double-quoted scalar in `raw` hold an escape (a `\` and a `"`)?
+/// Is `\\` at `at` an escape that can spell a letter? Only `\x`, `\u`, `\U`
+/// write a character by number, and an escaped line break joins two words;
+/// `\"`, `\n`, `\t` and the like spell no letter, so the documents that use
+/// only those (CRD descriptions, regexes) are not parsed for it.
+fn spells(bytes: &[u8], at: usize) -> bool {
+    matches!(bytes.get(at + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r'))
+}
+
+/// Could a double-quoted scalar in `raw` spell a letter with an escape?
 pub fn may_hide_words(raw: &[u8]) -> bool {
-    memchr::memchr(b'\\', raw).is_some() && memchr::memchr(b'"', raw).is_some()
+    memchr::memchr(b'"', raw).is_some() && memchr::memchr_iter(b'\\', raw).any(|at| spells(raw, at))
+}
+
+/// The documents that may hide words in escapes (see `may_hide_words`), in
+/// one pass over the body.
+fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for at in memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)) {
+        let i = stream.docs.partition_point(|d| d.offset <= at) - 1;
+        if out.last() != Some(&i) {
+            out.push(i);
+        }
+    }
+    out.retain(|&i| memchr::memchr(b'"', stream.docs[i].raw).is_some());
+    out
 }
 
 /// Is a column-0 line certainly a plain top-level key (`word:`) or a
@@ -281,6 +302,23 @@ fn plain_top_line(line: &[u8]) -> bool {
         && matches!(line.get(key_len + 1), None | Some(b' ' | b'\t'))
 }
 
+/// Is every column-0 line of `raw` plain (see `plain_top_line`)? Indented
+/// lines, most of a big document, cost one byte look each.
+fn top_lines_plain(raw: &[u8]) -> bool {
+    let mut start = 0;
+    loop {
+        let end = memchr::memchr(b'\n', &raw[start..]).map_or(raw.len(), |e| start + e);
+        let line = &raw[start..end];
+        if line.first() != Some(&b' ') && !plain_top_line(line) {
+            return false;
+        }
+        if end == raw.len() {
+            return true;
+        }
+        start = end + 1;
+    }
+}
+
 /// The cheap scan's second look: reads only a top-level block `kind:` line (the
 /// last one wins, as in Kubernetes). The answer is no (not parsed) only when
 /// that is certain: the kind is a plain word naming another kind, every
@@ -293,7 +331,7 @@ pub fn kind_line_allows(raw: &[u8], may_be_kind: fn(&[u8]) -> bool) -> bool {
     if memchr::memmem::find(raw, b"\n...").is_some() {
         return true;
     }
-    if !raw.split(|&b| b == b'\n').all(plain_top_line) {
+    if !top_lines_plain(raw) {
         return true;
     }
     let mut kind_line_at = 0;
