@@ -1744,3 +1744,361 @@ fn helm4_update_limit_of_a_checkout_named_unlike_its_origin() {
         "the hook rebuilt nothing"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The README's shell recipes, run as written
+
+/// How one README shell command is tested.
+enum Recipe {
+    /// Run as written (after the two offline substitutions, see `offline`) with
+    /// `helm` being each of these real Helm binaries ("helm3", "helm4").
+    Run(&'static [&'static str]),
+    /// Not run by this test: why, and the test (`fn` in tests/) or CI step that
+    /// runs it or its offline equivalent.
+    Elsewhere(&'static str, &'static str),
+}
+
+const BOTH: &[&str] = &["helm3", "helm4"];
+
+/// Every shell command of the README (continuation lines joined, a trailing
+/// `# comment` dropped) and how it is tested. A command missing here fails the test.
+const README_RECIPES: &[(&str, Recipe)] = &[
+    (
+        "cargo run --release -- --route regional --regional-domain example.com --regional-cluster regional-1 < fixtures/kof-1.11/helm3/kof-collectors.yaml",
+        Recipe::Elsewhere("a release build", ".ci/run: Quick start"),
+    ),
+    (
+        "bash tests/e2e/setup.sh && cargo test",
+        Recipe::Elsewhere("this is the test suite", ".ci/run: Quick start"),
+    ),
+    (
+        "helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route --post-renderer-args=--route=mothership",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route --post-renderer-args=--route=regional --post-renderer-args=--regional-domain=kof.example.com --post-renderer-args=--regional-cluster=regional-1",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route --post-renderer-args=--route=regional-istio --post-renderer-args=--regional-cluster=regional-1",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route --post-renderer-args=--route=cloudwatch --post-renderer-args=--aws-region=us-east-2",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route --post-renderer-args=--route=third-party --post-renderer-args=--exporter-file=$PWD/vendor-exporters.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "git clone <kof-route git URL> kof-route",
+        Recipe::Elsewhere(
+            "needs the network",
+            "helm4_update_limit_of_a_checkout_named_unlike_its_origin",
+        ),
+    ),
+    (
+        "helm plugin install ./kof-route",
+        Recipe::Elsewhere(
+            "needs the clone above",
+            "helm4_update_limit_of_a_checkout_named_unlike_its_origin",
+        ),
+    ),
+    (
+        "helm plugin install <kof-route git URL> --verify=false",
+        Recipe::Elsewhere(
+            "needs the network",
+            "real_charts_helm4_plugin_from_git_clone",
+        ),
+    ),
+    (
+        "./kof-route/scripts/install-hook.sh",
+        Recipe::Elsewhere(
+            "needs the clone above",
+            "helm4_update_limit_of_a_checkout_named_unlike_its_origin",
+        ),
+    ),
+    (
+        "helm plugin update kof-route",
+        Recipe::Elsewhere(
+            "needs an install from git",
+            "real_charts_helm4_plugin_from_git_clone",
+        ),
+    ),
+    ("kof-route log", Recipe::Run(BOTH)),
+    (
+        "helm template kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors --version 1.11.0 -n kof | kof-route check",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "helm template kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors --version 1.11.0 -n kof | kof-route check --route regional --regional-domain kof.example.com --regional-cluster regional-1",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "rm -rf \"$(helm env HELM_PLUGINS 2>/dev/null)/kof-route\"",
+        Recipe::Run(&["helm3"]),
+    ),
+    (
+        "cargo install --path /path/to/kof-route",
+        Recipe::Elsewhere("a release build", ".ci/run: cargo install --path"),
+    ),
+    (
+        "helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route --post-renderer-args=--config=$PWD/kof-route.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "KOF_ROUTE_CONFIG=$PWD/kof-route.yaml helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "helm template kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors --version 1.11.0 -n kof > render.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "kof-route diff --route regional --regional-domain kof.example.com --regional-cluster regional-1 render.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "kof-route --route cloudwatch --aws-region us-east-2 --explain render.yaml > /dev/null",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "helm template kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors --version 1.11.0 -n kof --post-renderer kof-route --post-renderer-args=--route=mothership > routed.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "kof-route diff --exit-code --color=never --route mothership routed.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "mkdir -p ~/.local/share/bash-completion/completions ~/.local/share/man/man1",
+        Recipe::Run(&["helm4"]),
+    ),
+    (
+        "kof-route completions bash > ~/.local/share/bash-completion/completions/kof-route",
+        Recipe::Run(&["helm4"]),
+    ),
+    (
+        "kof-route man --dir ~/.local/share/man/man1",
+        Recipe::Run(&["helm4"]),
+    ),
+    (
+        "kof-route man diff > kof-route-diff.1",
+        Recipe::Run(&["helm4"]),
+    ),
+    (
+        "helm template kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --version 1.11.0 > render.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "kof-route export --format kustomize --route regional --regional-domain kof.example.com --regional-cluster regional-1 render.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "kof-route export --format flux --route mothership < render.yaml",
+        Recipe::Run(BOTH),
+    ),
+    (
+        "kof-route export --format sveltos --route cloudwatch --aws-region us-east-2 render.yaml",
+        Recipe::Run(BOTH),
+    ),
+];
+
+fn recipe_why(recipe: &Recipe) -> &'static str {
+    match recipe {
+        Recipe::Run(_) => "run here",
+        Recipe::Elsewhere(why, _) => why,
+    }
+}
+
+/// The README's fenced blocks of one language, in order: (first line number, text).
+fn readme_blocks(readme: &str, lang: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in readme.lines().enumerate() {
+        match &mut current {
+            None if line == format!("```{lang}") => current = Some((i + 2, String::new())),
+            Some(_) if line == "```" => blocks.push(current.take().unwrap()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+/// A block's commands: continuation lines joined, comments and blank lines
+/// dropped, a trailing `# comment` cut; with each command's line number.
+fn commands(line: usize, block: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (i, raw) in block.lines().enumerate() {
+        let trimmed = raw.trim();
+        if pending.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            continue;
+        }
+        let (start, mut text) = pending.take().unwrap_or((line + i, String::new()));
+        let piece = raw.find(" #").map_or(raw, |at| &raw[..at]).trim();
+        match piece.strip_suffix('\\') {
+            Some(head) => {
+                text.push_str(head.trim());
+                text.push(' ');
+                pending = Some((start, text));
+            }
+            None => {
+                text.push_str(piece);
+                out.push((start, text.split_whitespace().collect::<Vec<_>>().join(" ")));
+            }
+        }
+    }
+    out
+}
+
+/// A recipe's offline form: `helm upgrade -i` (needs a cluster) becomes
+/// `helm template` with the same arguments, and the chart from the OCI
+/// registry the same chart from fixtures/charts. Nothing else changes.
+fn offline(command: &str) -> String {
+    command
+        .replace("helm upgrade -i ", "helm template ")
+        .replace(
+            "oci://ghcr.io/k0rdent/kof/charts/kof-collectors",
+            &repo()
+                .join("fixtures/charts/kof-collectors-1.11.0-rc0.tgz")
+                .display()
+                .to_string(),
+        )
+}
+
+#[test]
+fn readme_recipes_run_as_written() {
+    const TEST: &str = "readme_recipes_run_as_written";
+    let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut all = Vec::new();
+    for (line, block) in readme_blocks(&readme, "sh") {
+        all.extend(commands(line, &block));
+    }
+    // Every README command is in the table, and every table entry in the README.
+    for (line, command) in &all {
+        assert!(
+            README_RECIPES.iter().any(|(c, _)| c == command),
+            "README.md line {line}: `{command}` is not in README_RECIPES (tests/helm_e2e.rs): \
+             add it, run or with where its equivalent runs"
+        );
+    }
+    let sources: String = ["tests/helm_e2e.rs", "tests/cli.rs", ".ci/run"]
+        .iter()
+        .map(|p| fs::read_to_string(repo().join(p)).unwrap())
+        .collect();
+    for (command, recipe) in README_RECIPES {
+        assert!(
+            all.iter().any(|(_, c)| c == command),
+            "README_RECIPES names `{command}`, which the README no longer has"
+        );
+        if let Recipe::Elsewhere(_, by) = recipe {
+            let named = by
+                .strip_prefix(".ci/run: ")
+                .map_or(format!("fn {by}()"), |step| format!("# README: {step}"));
+            assert!(
+                sources.contains(&named),
+                "`{command}` ({}) is said to run in {by:?}, which does not exist",
+                recipe_why(recipe)
+            );
+        }
+    }
+
+    // The files the recipes name, written from the README's own YAML blocks.
+    let yaml = readme_blocks(&readme, "yaml");
+    let block = |marker: &str| {
+        yaml.iter()
+            .find(|(_, text)| text.contains(marker))
+            .unwrap_or_else(|| panic!("no yaml block with {marker:?} in the README"))
+            .1
+            .clone()
+    };
+    for key in ["helm3", "helm4"] {
+        let Some(Engine::Binary { helm, .. }) = engine_or_skip(TEST, key) else {
+            continue;
+        };
+        let case = Case::new(TEST);
+        let work = case.dir.join("work");
+        let bin = case.dir.join("bin");
+        let plugins = case.dir.join("plugins");
+        for dir in [&work, &bin, &plugins] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        symlink(helm, bin.join("helm")).unwrap();
+        symlink(kof_route_bin(), bin.join("kof-route")).unwrap();
+        if key == "helm4" {
+            // The plugin, as `helm plugin install` of a checkout leaves it.
+            symlink(repo(), plugins.join("kof-route")).unwrap();
+        }
+        fs::write(work.join("kof-route.yaml"), block("# kof-route.yaml")).unwrap();
+        fs::write(work.join("vendor-exporters.yaml"), block("otlphttp/vendor")).unwrap();
+        let path = env::join_paths(
+            std::iter::once(bin.clone())
+                .chain(env::split_paths(&env::var_os("PATH").unwrap_or_default())),
+        )
+        .unwrap();
+        for (line, command) in &all {
+            let recipe = README_RECIPES.iter().find(|(c, _)| c == command).unwrap();
+            let Recipe::Run(engines) = recipe.1 else {
+                continue;
+            };
+            if !engines.contains(&key) {
+                continue;
+            }
+            if command.starts_with("rm -rf") {
+                // The mistake it undoes: kof-route installed where Helm 3 loads plugins.
+                symlink(repo(), plugins.join("kof-route")).unwrap();
+            }
+            let script = offline(command);
+            let mut cmd = clean_command("bash");
+            isolate(&mut cmd, &case.dir);
+            cmd.args(["-o", "pipefail", "-ec", &script])
+                .current_dir(&work)
+                .env("PATH", &path)
+                .env("HELM_PLUGINS", &plugins)
+                .env("KOF_ROUTE_BIN", kof_route_bin());
+            let out = cmd.output().unwrap();
+            let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+            assert!(
+                out.status.success(),
+                "README.md line {line} with {key} failed ({}): {script}\n{stderr}{stdout:.2000}",
+                out.status
+            );
+            if command.contains("--post-renderer kof-route") && !command.contains('>') {
+                assert!(
+                    stdout.contains("resource/k8sclustername:"),
+                    "README.md line {line} with {key}: not routed: {script}\n{stderr}"
+                );
+            }
+            if command.starts_with("rm -rf") {
+                assert!(!plugins.join("kof-route").exists());
+                let mut list = clean_command(helm);
+                isolate(&mut list, &case.dir);
+                let out = list
+                    .args(["plugin", "list"])
+                    .env("HELM_PLUGINS", &plugins)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success() && !text(&out.stderr).contains("failed to load"),
+                    "{}",
+                    text(&out.stderr)
+                );
+            }
+            if command == "kof-route log" {
+                assert!(stdout.starts_with("time: "), "{stdout}");
+            }
+        }
+        let man = case.dir.join("home/.local/share/man/man1");
+        if key == "helm4" {
+            assert!(
+                man.join("kof-route-diff.1").is_file() && work.join("kof-route-diff.1").is_file()
+            );
+        }
+    }
+}
