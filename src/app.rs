@@ -253,6 +253,13 @@ fn export_command(
         namespace: names::label_name("namespace", namespace.as_deref().unwrap_or("kof"))?,
     };
     routed(args, file, crate::render_for_export, |rendered| {
+        if rendered.umbrella {
+            bail!(
+                "export reads a kof-collectors render, and this is the kof umbrella: run kof-route \
+                 as the umbrella's post-renderer instead, which puts these patches into its \
+                 kof-collectors HelmRelease"
+            );
+        }
         let doc = crate::export::document(format, rendered.patches.clone(), &wrapper);
         write_stdout(crate::yaml::emit(&doc).as_bytes())?;
         Ok(0)

@@ -65,8 +65,27 @@ pub struct Routed {
     pub review: Option<(String, String)>,
     /// The edits as one kustomize patch entry, for `export`.
     pub patch: Option<Value>,
+    /// A `kof` umbrella release that was routed.
+    pub umbrella: bool,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+}
+
+impl Routed {
+    pub fn new(index: usize, id: DocId, collector: bool) -> Routed {
+        Routed {
+            index,
+            id,
+            collector,
+            edits: Vec::new(),
+            after: None,
+            review: None,
+            patch: None,
+            umbrella: false,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// The edits `route` makes to a selected resource.
@@ -82,6 +101,7 @@ pub fn edits(sel: &Selected, route: &RouteSpec) -> Result<Vec<Edit>> {
             Some(oc) => edit::opencost::edits(sel.index, &sel.value, sel.kind, oc),
             None => Ok(Vec::new()),
         },
+        Role::FluxRelease | Role::FluxChart => Ok(Vec::new()),
     }
 }
 
@@ -107,6 +127,17 @@ pub struct Outputs {
     pub review: bool,
     /// Kustomize patches, for `export`.
     pub patches: bool,
+}
+
+impl Outputs {
+    pub const REVIEW: Outputs = Outputs {
+        review: true,
+        patches: false,
+    };
+    pub const PATCHES: Outputs = Outputs {
+        review: false,
+        patches: true,
+    };
 }
 
 /// The problems document `idx` had as read, needed only to excuse errors
@@ -141,17 +172,7 @@ pub fn route(
     let collector = sel.kind.role == Role::Collector;
     let edits = edits(&sel, route).map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
     let changed = edits.iter().any(|e| e.op != Op::Expect);
-    let mut r = Routed {
-        index: idx,
-        id: sel.id.clone(),
-        collector,
-        edits: Vec::new(),
-        after: None,
-        review: None,
-        patch: None,
-        errors: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut r = Routed::new(idx, sel.id.clone(), collector);
     if changed {
         let original = outputs
             .review

@@ -175,6 +175,76 @@ pub fn regional_url(layout: Layout, via: &Regional, purpose: Purpose) -> String 
     }
 }
 
+/// The kof-collectors chart versions kof-route knows, each with its model:
+/// the collectors and OpenCost Deployment of the real render (release
+/// `kof-collectors`, namespace `kof`, KOF's documented values), byte for byte.
+/// `tests/umbrella.rs` holds each model to its real render.
+pub const CHART_MODELS: [(&str, &str); 4] = [
+    (
+        "1.8.0",
+        include_str!("../fixtures/models/kof-collectors-1.8.0.yaml"),
+    ),
+    (
+        "1.9.0",
+        include_str!("../fixtures/models/kof-collectors-1.9.0.yaml"),
+    ),
+    (
+        "1.10.0",
+        include_str!("../fixtures/models/kof-collectors-1.10.0.yaml"),
+    ),
+    (
+        "1.11.0-rc0",
+        include_str!("../fixtures/models/kof-collectors-1.11.0-rc0.yaml"),
+    ),
+];
+
+/// Values of a kof-collectors release that the collectors and OpenCost are made
+/// from (`*`: any key): where a HelmRelease sets one of them differently from
+/// the values the models were rendered with (`MODEL_VALUES`), the model does
+/// not describe its render. `--collectors-render` takes a real render instead.
+pub const VALUES_THAT_SHAPE_COLLECTORS: [&[&str]; 8] = [
+    &["opentelemetry-kube-stack", "clusterName"],
+    &["opentelemetry-kube-stack", "defaultCRConfig"],
+    &["opentelemetry-kube-stack", "collectors", "*", "config"],
+    &["opentelemetry-kube-stack", "collectors", "*", "env"],
+    &["opentelemetry-kube-stack", "collectors", "*", "envFrom"],
+    &["opentelemetry-kube-stack", "collectors", "*", "volumes"],
+    &[
+        "opentelemetry-kube-stack",
+        "collectors",
+        "*",
+        "volumeMounts",
+    ],
+    &["opencost", "opencost"],
+];
+
+/// The values the models were rendered with (`fixtures/kof-*/values.yaml`).
+pub const MODEL_VALUES: [(&[&str], &str); 2] = [
+    (&["kcm", "monitoring"], "true"),
+    (&["opentelemetry-kube-stack", "clusterName"], "mothership"),
+];
+
+/// The chart KOF's management collectors come from, and the umbrella's kof-child.
+pub const COLLECTORS_CHART: &str = "kof-collectors";
+pub const CHILD_CHART: &str = "kof-child";
+
+/// kof-child's values that route the management cluster (KOF 1.10+), and
+/// which route settings they carry: (setting's flag, path under `spec.values`).
+pub const CHILD_TO_MANAGEMENT: &[&str] = &["fromManagement", "toManagementCluster", "enabled"];
+pub const CHILD_TO_REGIONAL: &[&str] = &["fromManagement", "toRegionalCluster", "name"];
+pub const CHILD_CARRIES: [(&str, &[&str]); 4] = [
+    ("cluster-name", &["fromManagement", "cluster", "name"]),
+    (
+        "cluster-namespace",
+        &["fromManagement", "cluster", "namespace"],
+    ),
+    ("regional-cluster", CHILD_TO_REGIONAL),
+    (
+        "regional-namespace",
+        &["fromManagement", "toRegionalCluster", "namespace"],
+    ),
+];
+
 /// Adler-32, as KOF's operator uses it to name the management vmuser secret.
 pub fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65521;

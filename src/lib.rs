@@ -28,6 +28,7 @@ pub mod redact;
 pub mod report;
 pub mod routes;
 pub mod select;
+pub mod umbrella;
 pub mod write;
 pub mod yaml;
 
@@ -36,10 +37,19 @@ use cli::plan::Plan;
 use document::{Outputs, Selected};
 pub use write::Rendered;
 
+/// Split and check `input`, and find the documents routed one by one.
+fn scan(input: &[u8]) -> Result<(read::Stream<'_>, Vec<usize>)> {
+    read::scan(
+        input,
+        &select::needles(&select::DOCUMENT_ROLES),
+        select::may_be_kind,
+    )
+}
+
 /// The select stage alone: split `input` and parse the documents the kind
 /// table recognises, in stream order.
 pub fn select(input: &[u8]) -> Result<(read::Stream<'_>, Vec<Selected>)> {
-    let (stream, candidates) = read::scan(input, &select::needles(), select::may_be_kind)?;
+    let (stream, candidates) = scan(input)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let parsed = par::map(&candidates, weight, |i| document::select_one(&stream, i));
     let mut selected = Vec::new();
@@ -57,32 +67,16 @@ pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
 /// As `render`, also keeping each patched resource's redacted before/after
 /// text for `kof-route diff`.
 pub fn render_for_review<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    let review = true;
-    render_with(
-        plan,
-        input,
-        Outputs {
-            review,
-            ..Outputs::default()
-        },
-    )
+    render_with(plan, input, Outputs::REVIEW)
 }
 
 /// As `render`, also turning each patched resource's edits into a kustomize patch.
 pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    let patches = true;
-    render_with(
-        plan,
-        input,
-        Outputs {
-            patches,
-            ..Outputs::default()
-        },
-    )
+    render_with(plan, input, Outputs::PATCHES)
 }
 
 fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
-    let (stream, candidates) = read::scan(input, &select::needles(), select::may_be_kind)?;
+    let (stream, candidates) = scan(input)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let routed = par::map(&candidates, weight, |i| {
         document::route(&plan.spec, &stream, i, outputs)
@@ -95,6 +89,15 @@ fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Ren
         errors.extend(r.errors.iter().cloned());
         out.add(r);
     }
+    // No collector: the stream may be the `kof` umbrella, which names them.
+    let mut releases = 0;
+    if collectors == 0 {
+        let export = |render: &[u8]| Ok(render_for_export(plan, render)?.patches);
+        for r in umbrella::route(plan, &stream, input, &export, outputs.review)? {
+            releases += 1;
+            out.add(r);
+        }
+    }
     if !errors.is_empty() {
         bail!(
             "the {} route leaves collectors inconsistent:\n  {}",
@@ -102,10 +105,11 @@ fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Ren
             errors.join("\n  ")
         );
     }
-    if collectors == 0 && !plan.allow_missing {
+    if collectors == 0 && releases == 0 && !plan.allow_missing {
         bail!(
-            "no OpenTelemetryCollector in the input ({} documents); is this the kof-collectors release? \
-             Pass --allow-missing to accept it",
+            "no OpenTelemetryCollector in the input ({} documents), and no kof-collectors or \
+             kof-child HelmRelease of the kof umbrella; is this the kof-collectors or the kof \
+             release? Pass --allow-missing to accept it",
             stream.docs.len()
         );
     }

@@ -225,11 +225,21 @@ pub fn scan<'a>(
     may_be_kind: fn(&[u8]) -> bool,
 ) -> Result<(Stream<'a>, Vec<usize>)> {
     let stream = split(input);
-    let body = &input[stream.bom.len()..];
-    check_bytes(&stream, body)?;
-    let mut found = candidates(&stream, body, needles);
-    found.retain(|&i| kind_line_allows(stream.docs[i].raw, may_be_kind));
+    check_bytes(&stream, &input[stream.bom.len()..])?;
+    let found = find(&stream, input, needles, may_be_kind);
     Ok((stream, found))
+}
+
+/// The candidates of an already split and checked `input` (see `scan`).
+pub fn find(
+    stream: &Stream<'_>,
+    input: &[u8],
+    needles: &[Vec<&[u8]>],
+    may_be_kind: fn(&[u8]) -> bool,
+) -> Vec<usize> {
+    let mut found = candidates(stream, &input[stream.bom.len()..], needles);
+    found.retain(|&i| kind_line_allows(stream.docs[i].raw, may_be_kind));
+    found
 }
 
 /// The cheap scan's second look: reads only a top-level block `kind:` line (a

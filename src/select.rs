@@ -18,6 +18,10 @@ use std::borrow::Cow;
 pub enum Role {
     Collector,
     OpenCost,
+    /// A Flux HelmRelease: the `kof` umbrella's releases (kof-collectors, kof-child).
+    FluxRelease,
+    /// A Flux HelmChart: which chart and version a release installs.
+    FluxChart,
 }
 
 /// Where a kind keeps what routes edit. Paths are keys from the resource's
@@ -62,14 +66,42 @@ pub const OPENCOST: KindSpec = KindSpec {
     volume_mounts: &["volumeMounts"],
 };
 
-/// The kinds kof-route patches.
-pub const KINDS: [KindSpec; 2] = [COLLECTOR, OPENCOST];
+const NOTHING: &[&str] = &[];
 
-/// The cheap scan's needles: a document can be selected only if its bytes
-/// contain all needles of one group (a row's kind and its label value).
-pub fn needles() -> Vec<Vec<&'static [u8]>> {
+pub const FLUX_RELEASE: KindSpec = KindSpec {
+    kind: "HelmRelease",
+    api_prefix: "helm.toolkit.fluxcd.io/",
+    label: None,
+    role: Role::FluxRelease,
+    config: None,
+    containers: None,
+    env: NOTHING,
+    volumes: NOTHING,
+    volume_mounts: NOTHING,
+};
+
+pub const FLUX_CHART: KindSpec = KindSpec {
+    kind: "HelmChart",
+    api_prefix: "source.toolkit.fluxcd.io/",
+    role: Role::FluxChart,
+    ..FLUX_RELEASE
+};
+
+/// The kinds kof-route reads or patches.
+pub const KINDS: [KindSpec; 4] = [COLLECTOR, OPENCOST, FLUX_RELEASE, FLUX_CHART];
+
+/// The roles each document is routed for on its own, and the `kof`
+/// umbrella's, looked for only in a stream without collectors.
+pub const DOCUMENT_ROLES: [Role; 2] = [Role::Collector, Role::OpenCost];
+pub const UMBRELLA_ROLES: [Role; 2] = [Role::FluxRelease, Role::FluxChart];
+
+/// The cheap scan's needles for the rows of `roles`: a document can be
+/// selected only if its bytes contain all needles of one group (a row's kind
+/// and its label value).
+pub fn needles(roles: &[Role]) -> Vec<Vec<&'static [u8]>> {
     KINDS
         .iter()
+        .filter(|k| roles.contains(&k.role))
         .map(|k| {
             let mut group = vec![k.kind.as_bytes()];
             group.extend(k.label.map(|(_, v)| v.as_bytes()));
@@ -145,6 +177,7 @@ pub fn listed(v: &Value) -> Option<&'static str> {
         .find_map(|item| match classify(item)?.role {
             Role::Collector => Some("an OpenTelemetryCollector"),
             Role::OpenCost => Some("the OpenCost Deployment"),
+            Role::FluxRelease | Role::FluxChart => None,
         })
 }
 

@@ -24,6 +24,8 @@ pub struct Rendered<'a> {
     pub patched: Vec<Patched>,
     /// With `export`: one kustomize patch entry per patched resource.
     pub patches: Vec<serde_json::Value>,
+    /// The stream was the `kof` umbrella: releases were routed, not collectors.
+    pub umbrella: bool,
 }
 
 /// A document the route changed.
@@ -51,6 +53,7 @@ impl<'a> Rendered<'a> {
             ids: Vec::new(),
             patched: Vec::new(),
             patches: Vec::new(),
+            umbrella: false,
         }
     }
 
@@ -62,6 +65,7 @@ impl<'a> Rendered<'a> {
         }
         self.edits.extend(r.edits);
         self.patches.extend(r.patch);
+        self.umbrella |= r.umbrella;
         if let Some(after) = r.after {
             self.patched.push(Patched {
                 index: r.index,
@@ -73,6 +77,8 @@ impl<'a> Rendered<'a> {
     }
 
     pub(crate) fn with_stream(mut self, stream: Stream<'a>) -> Self {
+        // `join` takes replacements in stream order.
+        self.patched.sort_by_key(|p| p.index);
         self.stream = stream;
         self
     }

@@ -1892,6 +1892,10 @@ const README_RECIPES: &[(&str, Recipe)] = &[
         Recipe::Run(BOTH),
     ),
     (
+        "helm upgrade -i kof oci://ghcr.io/k0rdent/kof/charts/kof -n kof --version 1.9.0 -f values.yaml --post-renderer kof-route --post-renderer-args=--route=regional --post-renderer-args=--regional-domain=kof.example.com --post-renderer-args=--regional-cluster=regional-1",
+        Recipe::Run(BOTH),
+    ),
+    (
         "kof-route export --format kustomize --route regional --regional-domain kof.example.com --regional-cluster regional-1 render.yaml",
         Recipe::Run(BOTH),
     ),
@@ -1958,11 +1962,26 @@ fn commands(line: usize, block: &str) -> Vec<(usize, String)> {
 }
 
 /// A recipe's offline form: `helm upgrade -i` (needs a cluster) becomes
-/// `helm template` with the same arguments, and the chart from the OCI
-/// registry the same chart from fixtures/charts. Nothing else changes.
+/// `helm template` with the same arguments, and a chart from the OCI
+/// registry the same chart from fixtures/charts (the umbrella `kof` at the
+/// version the recipe names). Nothing else changes.
 fn offline(command: &str) -> String {
+    let umbrella = "oci://ghcr.io/k0rdent/kof/charts/kof ";
+    if command.contains(umbrella) {
+        assert!(
+            command.contains("--version 1.9.0"),
+            "fixtures/charts has the kof umbrella 1.9.0 and 1.10.0: {command}"
+        );
+    }
     command
         .replace("helm upgrade -i ", "helm template ")
+        .replace(
+            umbrella,
+            &format!(
+                "{} ",
+                repo().join("fixtures/charts/kof-1.9.0.tgz").display()
+            ),
+        )
         .replace(
             "oci://ghcr.io/k0rdent/kof/charts/kof-collectors",
             &repo()
@@ -2037,6 +2056,12 @@ fn readme_recipes_run_as_written() {
         }
         fs::write(work.join("kof-route.yaml"), block("# kof-route.yaml")).unwrap();
         fs::write(work.join("vendor-exporters.yaml"), block("otlphttp/vendor")).unwrap();
+        // The umbrella recipe's `-f values.yaml`: a kof 1.9.0 release with kof-collectors.
+        fs::copy(
+            repo().join("fixtures/umbrella/values/v1.9.0-plain-collectors.yaml"),
+            work.join("values.yaml"),
+        )
+        .unwrap();
         let path = env::join_paths(
             std::iter::once(bin.clone())
                 .chain(env::split_paths(&env::var_os("PATH").unwrap_or_default())),
@@ -2070,8 +2095,13 @@ fn readme_recipes_run_as_written() {
                 out.status
             );
             if command.contains("--post-renderer kof-route") && !command.contains('>') {
+                let mark = if command.contains("charts/kof ") {
+                    "# kof-route: generated"
+                } else {
+                    "resource/k8sclustername:"
+                };
                 assert!(
-                    stdout.contains("resource/k8sclustername:"),
+                    stdout.contains(mark),
                     "README.md line {line} with {key}: not routed: {script}\n{stderr}"
                 );
             }

@@ -225,6 +225,11 @@ pub struct RouteArgs {
     /// Key of the CA certificate in --ca-secret [default: ca.crt]
     #[arg(long, env = "KOF_ROUTE_CA_KEY", value_name = "KEY")]
     pub ca_key: Option<String>,
+    /// `kof` umbrella: derive the kof-collectors patches from this render of
+    /// the chart (with the release's values) instead of kof-route's model of
+    /// the chart version the HelmRelease installs
+    #[arg(long, env = "KOF_ROUTE_COLLECTORS_RENDER", value_name = "FILE")]
+    pub collectors_render: Option<PathBuf>,
     /// Accept a stream with no OpenTelemetryCollector
     #[arg(long, env = "KOF_ROUTE_ALLOW_MISSING")]
     pub allow_missing: bool,

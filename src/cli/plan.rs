@@ -27,6 +27,12 @@ pub struct Plan {
     /// What the route does, cluster identity included.
     pub spec: RouteSpec,
     pub allow_missing: bool,
+    /// The route settings given, by flag.
+    pub given: Vec<&'static str>,
+    /// Validated values of the given settings a `kof` umbrella's kof-child can carry.
+    pub carried: Vec<(&'static str, String)>,
+    /// `--collectors-render`: the render umbrella patches are derived from.
+    pub collectors_render: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -154,13 +160,47 @@ impl Plan {
             )?,
         };
         let spec = (route.build)(args)?.with_cluster(&cluster.name, &cluster.namespace);
+        let given: Vec<&'static str> = args
+            .settings()
+            .iter()
+            .filter(|(_, _, set)| *set)
+            .map(|(_, flag, _)| *flag)
+            .collect();
+        let carried = carried(args, &cluster)?;
         Ok(Plan {
             route,
             cluster,
             spec,
             allow_missing: args.allow_missing,
+            given,
+            carried,
+            collectors_render: args.collectors_render.clone(),
         })
     }
+}
+
+/// The given settings kof-child's values can carry, validated.
+fn carried(args: &RouteArgs, cluster: &ClusterId) -> Checked<Vec<(&'static str, String)>> {
+    let mut out = Vec::new();
+    if args.cluster_name.is_some() {
+        out.push(("cluster-name", cluster.name.clone()));
+    }
+    if args.cluster_namespace.is_some() {
+        out.push(("cluster-namespace", cluster.namespace.clone()));
+    }
+    if let Some(c) = &args.regional_cluster {
+        out.push((
+            "regional-cluster",
+            names::label_name("regional-cluster", c)?,
+        ));
+    }
+    if let Some(ns) = &args.regional_namespace {
+        out.push((
+            "regional-namespace",
+            names::label_name("regional-namespace", ns)?,
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -50,22 +50,41 @@ fn at_index(path: &[Seg], index: &str) -> PointerBuf {
     p
 }
 
+/// One step down from `v`.
+fn child<'v>(v: &'v Value, seg: &Seg) -> Option<&'v Value> {
+    match (v, seg) {
+        (Value::Object(m), Seg::Key(k)) => m.get(k),
+        (Value::Array(a), Seg::Index(i)) => a.get(*i),
+        _ => None,
+    }
+}
+
 /// How deep `path` already exists in `v`: the index of the first segment to
-/// create. A null counts as absent; a scalar on the way is an error.
-fn first_missing(v: &Value, path: &[Seg]) -> Result<usize> {
+/// create, and whether that segment exists (as a null). A null counts as
+/// absent; a scalar on the way is an error. One walk down the path.
+fn first_missing(v: &Value, path: &[Seg]) -> Result<(usize, bool)> {
+    let mut node = v;
     for depth in 0..path.len().saturating_sub(1) {
-        match get(v, &path[..=depth]) {
-            Some(Value::Object(_)) => {}
-            Some(Value::Array(_)) if matches!(path[depth + 1], Seg::Index(_)) => {}
-            None | Some(Value::Null) => return Ok(depth),
-            Some(other) => bail!(
+        let Some(next) = child(node, &path[depth]) else {
+            return Ok((depth, false));
+        };
+        match next {
+            Value::Object(_) => {}
+            Value::Array(_) if matches!(path[depth + 1], Seg::Index(_)) => {}
+            Value::Null => return Ok((depth, true)),
+            other => bail!(
                 "{} is a {}, expected a mapping",
                 dotted(&path[..=depth]),
                 kind_of(other)
             ),
         }
+        node = next;
     }
-    Ok(path.len().saturating_sub(1))
+    let last = path.len().saturating_sub(1);
+    Ok((
+        last,
+        path.last().is_some_and(|seg| child(node, seg).is_some()),
+    ))
 }
 
 /// Operations that set `path` to `value`, creating missing parents in one step.
@@ -73,7 +92,7 @@ fn set(v: &Value, path: &[Seg], value: &Value) -> Result<Vec<PatchOperation>> {
     if get(v, path) == Some(value) {
         return Ok(Vec::new());
     }
-    let depth = first_missing(v, path)?;
+    let (depth, exists) = first_missing(v, path)?;
     let nested = path[depth + 1..]
         .iter()
         .rev()
@@ -85,7 +104,7 @@ fn set(v: &Value, path: &[Seg], value: &Value) -> Result<Vec<PatchOperation>> {
             Value::Object(Map::from_iter([(key, inner)]))
         });
     let at = pointer(&path[..=depth]);
-    Ok(vec![if get(v, &path[..=depth]).is_some() {
+    Ok(vec![if exists {
         PatchOperation::Replace(ReplaceOperation {
             path: at,
             value: nested,

@@ -35,6 +35,19 @@ pub struct Route {
     pub example: &'static [&'static str],
     /// Validated settings to the route's spec (cluster labels are added by the plan).
     pub build: fn(&RouteArgs) -> Checked<RouteSpec>,
+    /// What it becomes in kof-child's values, for a `kof` umbrella without kof-collectors.
+    pub kof_child: KofChild,
+}
+
+/// How kof-child's own switch (KOF 1.10+) expresses a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KofChild {
+    /// `fromManagement.toManagementCluster.enabled: true`
+    ToManagement,
+    /// `fromManagement.toRegionalCluster.name: REGIONAL`
+    ToRegional,
+    /// The switch cannot express it: kof-collectors must be installed.
+    NotCarried,
 }
 
 use Setting::*;
@@ -68,6 +81,7 @@ pub static REGISTRY: [Route; 5] = [
         requires: &[],
         example: &[],
         build: |_| Ok(RouteSpec::default()),
+        kof_child: KofChild::ToManagement,
     },
     Route {
         name: "regional",
@@ -81,6 +95,7 @@ pub static REGISTRY: [Route; 5] = [
         requires: &[&[RegionalDomain], &[RegionalCluster, CredsSecret, NoBasicAuth]],
         example: &["--regional-domain=example.com", "--regional-cluster=regional-1"],
         build: regional::vmauth,
+        kof_child: KofChild::ToRegional,
     },
     Route {
         name: "regional-istio",
@@ -91,6 +106,7 @@ pub static REGISTRY: [Route; 5] = [
         requires: &[&[RegionalCluster]],
         example: &["--regional-cluster=regional-1"],
         build: regional::mesh,
+        kof_child: KofChild::ToRegional,
     },
     Route {
         name: "cloudwatch",
@@ -102,6 +118,7 @@ pub static REGISTRY: [Route; 5] = [
         requires: &[&[AwsRegion]],
         example: &["--aws-region=us-east-2"],
         build: third_party::cloudwatch,
+        kof_child: KofChild::NotCarried,
     },
     Route {
         name: "third-party",
@@ -113,6 +130,7 @@ pub static REGISTRY: [Route; 5] = [
         requires: &[&[ExporterFile]],
         example: &["--exporter-file=fixtures/variants/vendor-exporters.yaml"],
         build: third_party::from_file,
+        kof_child: KofChild::NotCarried,
     },
 ];
 
@@ -223,6 +241,7 @@ mod tests {
                 ..Default::default()
             })
         },
+        kof_child: KofChild::NotCarried,
     };
 
     #[test]

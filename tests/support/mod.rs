@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod kube;
+
 use clap::CommandFactory;
 use kof_route::cli::Cli;
 use kof_route::cli::plan::Plan;

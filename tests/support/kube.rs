@@ -1,0 +1,109 @@
+//! Real Kubernetes tools for the differential tests: kustomize (`kubectl
+//! kustomize`) and Kubernetes' own YAML reader (`kubectl annotate --local -o
+//! json` reads each document as the API server would).
+//!
+//! kubectl: `$KOF_ROUTE_KUBECTL`, else `target/e2e-bin/kubectl` (installed by
+//! `tests/e2e/setup.sh` where kubectl is missing), else `kubectl` on PATH.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+pub fn kubectl() -> PathBuf {
+    if let Some(k) = std::env::var_os("KOF_ROUTE_KUBECTL") {
+        return k.into();
+    }
+    let local = super::root().join("target/e2e-bin/kubectl");
+    if local.is_file() {
+        local
+    } else {
+        "kubectl".into()
+    }
+}
+
+/// The documents of a YAML stream as Kubernetes reads them, in a stable order.
+pub fn as_kubernetes_reads(dir: &Path, yaml: &[u8]) -> Vec<Value> {
+    let file = dir.join("read.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = Command::new(kubectl())
+        .args([
+            "annotate",
+            "--local",
+            "-o",
+            "json",
+            "kof-route-probe-",
+            "-f",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl annotate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter::<Value>()
+        .map(Result::unwrap)
+        .collect();
+    let key = |d: &Value| {
+        [
+            "/apiVersion",
+            "/kind",
+            "/metadata/namespace",
+            "/metadata/name",
+        ]
+        .map(|p| {
+            d.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+    };
+    docs.sort_by_key(key);
+    docs
+}
+
+/// kustomize over `render` with `patches`: its output, or its error.
+pub fn kustomize(dir: &Path, render: &Path, patches: &Value) -> Result<Vec<u8>, String> {
+    std::fs::copy(render, dir.join("render.yaml")).unwrap();
+    let k = json!({"resources": ["render.yaml"], "patches": patches});
+    std::fs::write(dir.join("kustomization.yaml"), kof_route::yaml::emit(&k)).unwrap();
+    let out = Command::new(kubectl())
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .unwrap();
+    match out.status.success() {
+        true => Ok(out.stdout),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
+}
+
+/// Run `cases` on both cores, collecting failures instead of stopping at the first.
+pub fn run_all<T: Sync>(cases: &[T], check: impl Fn(&T, &Path) -> Result<(), String> + Sync) {
+    let failures = Mutex::new(Vec::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let dir = tempfile::tempdir().unwrap();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(case) = cases.get(i) else { break };
+                    if let Err(e) = check(case, dir.path()) {
+                        failures.lock().unwrap().push(e);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
