@@ -15,13 +15,17 @@ self="$self_dir/$(basename -- "$0")"
 plugin_dir=${HELM_PLUGIN_DIR:-$(dirname -- "$self_dir")}
 
 # Helm 4 discards a plugin's stderr: when running as a plugin, also record the
-# message where `kof-route last-error` would look for it.
+# message where `kof-route log` (alias `last-error`) looks for it, in its format.
 fail() {
     printf '%s\n' "$1" >&2
     if [ -n "${HELM_PLUGIN_NAME:-}" ]; then
         state_dir="${XDG_STATE_HOME:-${HOME:-/tmp}/.local/state}/kof-route"
         if mkdir -p "$state_dir" 2>/dev/null; then
-            printf '%s\n' "$1" >"$state_dir/last-error.log" 2>/dev/null || :
+            {
+                printf 'time: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+                printf 'arguments: (not recorded: kof-route did not start, scripts/launcher.sh wrote this)\n'
+                printf 'exit code: 1\nmessages:\n%s\n' "$1"
+            } >"$state_dir/last-run.log" 2>/dev/null || :
         fi
     fi
     exit 1

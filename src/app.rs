@@ -1,51 +1,98 @@
 //! Entry support: the command-line program around the pipeline.
 //!
-//! Reads flags and the config file, builds the plan, reads stdin once, calls
+//! Reads flags and the config file, builds the plan, reads the input once, calls
 //! `render` (or `check`), and writes stdout only after the whole run succeeded.
 //! Maps outcomes to exit codes: 0 success, 1 failure, 2 usage; a closed stdout
-//! (broken pipe) is not an error. Under Helm 4, which discards a plugin's
-//! stderr, failures are also recorded where `kof-route last-error` finds them.
+//! (broken pipe) is not an error. Every message goes to stderr as
+//! `kof-route: ...` through `log::say`; a run that routes (main mode, `diff`,
+//! `export`) is then recorded for `kof-route log`, since Helm hides stderr.
 
 use crate::cli::config::{self, Refused};
 use crate::cli::plan::{Plan, UsageError};
 use crate::cli::{Cli, Color, Command, ExportFormat, RouteArgs, Shell};
 use crate::document::{Selected, problems};
 use crate::select::Role;
-use crate::{check, names, select};
+use crate::{check, log, names, select};
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
+use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-/// Parse the command line, run, print any error, and exit.
+/// Parse the command line, run, print any error, record a routing run, and exit.
 pub fn main() -> ExitCode {
-    let cli = match config::parse(std::env::args_os().collect()) {
-        Ok(cli) => cli,
-        Err(Refused::Usage(e)) => return fail(&e.into()),
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let (code, routes) = match config::parse(argv.clone()) {
+        Ok(cli) => {
+            let routes = matches!(
+                cli.command,
+                None | Some(Command::Diff { .. } | Command::Export { .. })
+            );
+            let code = match run(cli) {
+                Ok(code) => code,
+                Err(err) => fail(&err),
+            };
+            (code, routes)
+        }
+        Err(Refused::Usage(e)) => (fail(&e.into()), routing_argv(&argv)),
+        // Help and version: stdout, exit 0, nothing to record.
+        Err(Refused::Clap(e)) if !e.use_stderr() => e.exit(),
         Err(Refused::Clap(e)) => {
-            // A usage error under Helm 4 must be findable too; help and version are not errors.
-            if e.use_stderr() {
-                record_for_helm(
-                    &format!("kof-route: {}", e.render())
-                        .trim_end()
-                        .replace("\n\n", "\n"),
-                );
-            }
-            e.exit()
+            log::say(&clap_message(&e));
+            (2, routing_argv(&argv))
         }
     };
-    match run(cli) {
-        Ok(code) => code,
-        Err(err) => fail(&err),
+    if routes {
+        let saved = log::record(&argv, code);
+        if let (Some(path), true) = (saved, code != 0 && under_helm4()) {
+            eprintln!(
+                "kof-route: this message is saved in {}; `kof-route log` prints it",
+                path.display()
+            );
+        }
+    }
+    ExitCode::from(code)
+}
+
+/// Running as a Helm 4 plugin, which discards our stderr.
+fn under_helm4() -> bool {
+    std::env::var_os("HELM_PLUGIN_NAME").is_some()
+}
+
+/// Subcommands that do not route, by name (a usage error there is not recorded).
+const NOT_ROUTING: [&str; 8] = [
+    "check",
+    "routes",
+    "completions",
+    "man",
+    "log",
+    "last-error",
+    "help",
+    "--help",
+];
+
+/// Whether a command line clap refused was meant to route.
+fn routing_argv(argv: &[OsString]) -> bool {
+    argv.get(1)
+        .is_none_or(|a| !NOT_ROUTING.iter().any(|n| a == n))
+}
+
+/// clap's report in kof-route's words: `kof-route: ...` instead of `error: ...`.
+fn clap_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let text = text.trim_end();
+    match text.strip_prefix("error: ") {
+        Some(rest) => format!("kof-route: {rest}"),
+        None => text.to_string(),
     }
 }
 
-/// Run a parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+/// Run a parsed command line; the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Some(Command::Check { file }) => check_command(file.as_deref()),
-        Some(Command::LastError) => last_error(),
+        Some(Command::Check { file, args }) => check_command(file.as_deref(), *args),
+        Some(Command::Log) => show_log(),
         Some(Command::Diff {
             file,
             args,
@@ -61,64 +108,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }) => export_command(file.as_deref(), *args, format, name, namespace),
         Some(Command::Routes) => routes_command(),
         Some(Command::Completions { shell }) => completions(shell),
-        Some(Command::Man) => man_page(),
-        None => post_render(cli.args),
+        Some(Command::Man { page, dir }) => man_page(page.as_deref(), dir.as_deref()),
+        None => post_render(cli.file.as_deref(), cli.args),
     }
 }
 
-/// Under Helm 4 (`HELM_PLUGIN_NAME` set), save `message` where `last-error` finds
-/// it, since Helm discards our stderr; returns the file it was saved in.
-fn record_for_helm(message: &str) -> Option<PathBuf> {
-    std::env::var_os("HELM_PLUGIN_NAME")
-        .and_then(|_| error_log())
-        .filter(|path| record(path, message).is_ok())
-}
-
-fn fail(err: &anyhow::Error) -> ExitCode {
-    let mut message = format!("kof-route: {err:#}");
-    if let Some(path) = record_for_helm(&message) {
-        message.push_str(&format!(
-            "\nkof-route: this message is saved in {}; `kof-route last-error` prints it",
-            path.display()
-        ));
-    }
-    eprintln!("{message}");
+/// Print the error as `kof-route: ...`; the exit code (2 for usage errors).
+fn fail(err: &anyhow::Error) -> u8 {
+    log::say(&format!("kof-route: {err:#}"));
     if err.downcast_ref::<UsageError>().is_some() {
-        ExitCode::from(2)
+        2
     } else {
-        ExitCode::FAILURE
+        1
     }
 }
 
-/// Where failures are recorded: `$XDG_STATE_HOME/kof-route/last-error.log`.
-pub fn error_log() -> Option<PathBuf> {
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))?;
-    Some(state.join("kof-route").join("last-error.log"))
-}
-
-fn record(path: &Path, message: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, format!("{message}\n"))
-}
-
-fn last_error() -> Result<ExitCode> {
-    let path = error_log().context("neither XDG_STATE_HOME nor HOME is set")?;
+/// `kof-route log` (and its alias `last-error`): print the last run's record.
+fn show_log() -> Result<u8> {
+    let path = log::path().context("neither XDG_STATE_HOME nor HOME is set")?;
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            print!("{text}");
-            Ok(ExitCode::SUCCESS)
+            write_stdout(text.as_bytes())?;
+            Ok(0)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!(
-                "kof-route has recorded no failure ({} does not exist)",
-                path.display()
-            );
-            Ok(ExitCode::SUCCESS)
+            write_stdout(
+                format!(
+                    "kof-route has recorded no run ({} does not exist)\n",
+                    path.display()
+                )
+                .as_bytes(),
+            )?;
+            Ok(0)
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
@@ -167,16 +188,16 @@ fn routed(
     args: RouteArgs,
     file: Option<&Path>,
     render: for<'a> fn(&Plan, &'a [u8]) -> Result<crate::Rendered<'a>>,
-    then: impl FnOnce(&crate::Rendered<'_>) -> Result<ExitCode>,
-) -> Result<ExitCode> {
+    then: impl FnOnce(&crate::Rendered<'_>) -> Result<u8>,
+) -> Result<u8> {
     let plan = Plan::build(&args)?;
     let input = read_input(file)?;
     let rendered = render(&plan, &input)?;
     for warning in &rendered.warnings {
-        eprintln!("kof-route: warning: {warning}");
+        log::say(&format!("kof-route: warning: {warning}"));
     }
     if args.explain {
-        eprint!("{}", crate::report::explain(&rendered));
+        log::say(&crate::report::explain(&rendered));
     }
     then(&rendered)
 }
@@ -190,19 +211,14 @@ fn write_output(rendered: &crate::Rendered<'_>) -> Result<()> {
     }
 }
 
-fn post_render(args: RouteArgs) -> Result<ExitCode> {
-    routed(args, None, crate::render, |rendered| {
+fn post_render(file: Option<&Path>, args: RouteArgs) -> Result<u8> {
+    routed(args, file, crate::render, |rendered| {
         write_output(rendered)?;
-        Ok(ExitCode::SUCCESS)
+        Ok(0)
     })
 }
 
-fn diff_command(
-    file: Option<&Path>,
-    args: RouteArgs,
-    color: Color,
-    exit_code: bool,
-) -> Result<ExitCode> {
+fn diff_command(file: Option<&Path>, args: RouteArgs, color: Color, exit_code: bool) -> Result<u8> {
     let color = match color {
         Color::Always => true,
         Color::Never => false,
@@ -211,11 +227,7 @@ fn diff_command(
     routed(args, file, crate::render_for_review, |rendered| {
         write_stdout(crate::report::diff(rendered, color).as_bytes())?;
         let changed = exit_code && !rendered.patched.is_empty();
-        Ok(if changed {
-            ExitCode::from(3)
-        } else {
-            ExitCode::SUCCESS
-        })
+        Ok(if changed { 3 } else { 0 })
     })
 }
 
@@ -225,7 +237,7 @@ fn export_command(
     format: ExportFormat,
     name: Option<String>,
     namespace: Option<String>,
-) -> Result<ExitCode> {
+) -> Result<u8> {
     use crate::export::{Format, Wrapper};
     let format = match format {
         ExportFormat::Kustomize => Format::Kustomize,
@@ -250,11 +262,11 @@ fn export_command(
         }
         let doc = crate::export::document(format, rendered.patches.clone(), &wrapper);
         write_stdout(crate::yaml::emit(&doc).as_bytes())?;
-        Ok(ExitCode::SUCCESS)
+        Ok(0)
     })
 }
 
-fn routes_command() -> Result<ExitCode> {
+fn routes_command() -> Result<u8> {
     let mut out = String::new();
     for r in &crate::routes::REGISTRY {
         out.push_str(&format!(
@@ -263,31 +275,141 @@ fn routes_command() -> Result<ExitCode> {
         ));
     }
     write_stdout(out.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-fn completions(shell: Shell) -> Result<ExitCode> {
-    let shell = match shell {
+/// The completion script for `shell`.
+pub fn completion_script(shell: Shell) -> String {
+    let generator = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
         Shell::Fish => clap_complete::Shell::Fish,
     };
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "kof-route", &mut buf);
-    write_stdout(&buf)?;
-    Ok(ExitCode::SUCCESS)
+    clap_complete::generate(generator, &mut Cli::command(), "kof-route", &mut buf);
+    let script = String::from_utf8_lossy(&buf).into_owned();
+    match shell {
+        // clap_complete 4.6 names bash's per-command states after the binary
+        // with `-` made `__` when it walks the words (`kof__route__subcmd__diff`)
+        // but with `-` made `__subcmd__` in the `case` arms that list each
+        // command's flags (`kof__subcmd__route__subcmd__diff`): no subcommand
+        // arm ever matches, so `kof-route diff --<TAB>` offers nothing. Name
+        // the arms the way the walk does.
+        Shell::Bash => script.replace("kof__subcmd__route", "kof__route"),
+        // zsh's script gives the main mode's optional FILE the first word, so a
+        // subcommand is looked for in the second (`$line[2]`) and `kof-route
+        // diff --<TAB>` completes the main mode's flags. Leave FILE to zsh's
+        // default (a word that is not a subcommand) and read the first word.
+        Shell::Zsh => {
+            let mut lines: Vec<&str> = script.lines().collect();
+            if let Some(at) = lines.iter().position(|l| l.starts_with("'::file -- ")) {
+                lines.remove(at);
+            }
+            let mut out = lines.join("\n").replace("$line[2]", "$line[1]");
+            out.push('\n');
+            out
+        }
+        Shell::Fish => script,
+    }
 }
 
-fn man_page() -> Result<ExitCode> {
+fn completions(shell: Shell) -> Result<u8> {
+    write_stdout(completion_script(shell).as_bytes())?;
+    Ok(0)
+}
+
+/// The command the man pages are made from: every subcommand's page is
+/// generated, so `help` (a clap convenience) is left out.
+fn man_command() -> clap::Command {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+fn man_page(page: Option<&str>, dir: Option<&Path>) -> Result<u8> {
+    let cmd = man_command();
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        clap_mangen::generate_to(cmd.clone(), dir)
+            .with_context(|| format!("writing man pages into {}", dir.display()))?;
+        let mut written = vec![format!("{}", dir.join("kof-route.1").display())];
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = sub.get_display_name().unwrap_or(sub.get_name());
+            written.push(format!("{}", dir.join(format!("{name}.1")).display()));
+        }
+        write_stdout(format!("{}\n", written.join("\n")).as_bytes())?;
+        return Ok(0);
+    }
+    let page = match page {
+        None => cmd,
+        Some(name) => match cmd.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+                return Err(UsageError(format!(
+                    "man: no subcommand {:?}; one of {}",
+                    names::escape(name),
+                    names.join(", ")
+                ))
+                .into());
+            }
+        },
+    };
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    clap_mangen::Man::new(page).render(&mut buf)?;
     write_stdout(&buf)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-fn check_command(file: Option<&Path>) -> Result<ExitCode> {
-    let input = read_input(file)?;
-    let (_, selected) = select(&input)?;
+/// Route settings given to `check` without `--route`, which would be ignored.
+fn settings_without_route(args: &RouteArgs) -> Option<&'static str> {
+    let switches = [
+        ("cluster-name", args.cluster_name.is_some()),
+        ("cluster-namespace", args.cluster_namespace.is_some()),
+        ("allow-missing", args.allow_missing),
+        ("explain", args.explain),
+    ];
+    args.settings()
+        .into_iter()
+        .map(|(_, flag, given)| (flag, given))
+        .chain(switches)
+        .find(|(_, given)| *given)
+        .map(|(flag, _)| flag)
+}
+
+/// `check`: the input's collectors as they are, or, with `--route`, as the
+/// route would write them.
+fn check_command(file: Option<&Path>, args: RouteArgs) -> Result<u8> {
+    if args.route.is_none() {
+        if let Some(flag) = settings_without_route(&args) {
+            return Err(UsageError(format!(
+                "check: --{flag} is a route setting; give --route too, or remove it"
+            ))
+            .into());
+        }
+        let input = read_input(file)?;
+        return check_report(&input, true);
+    }
+    routed(args, file, crate::render, |rendered| {
+        let mut out = Vec::new();
+        rendered.write_to(&mut out).context("routing")?;
+        check_report(&out, false)
+    })
+}
+
+/// Whether a problem is the chart's known gap: a pipeline uses the processor
+/// every route defines (`resource/k8sclustername`), which the chart does not.
+fn known_gap(p: &check::Problem) -> bool {
+    p.message.ends_with(&format!(
+        "{:?} is not defined in processors",
+        crate::kof::CLUSTER_PROCESSOR
+    ))
+}
+
+/// A report per collector on stdout; 1 when there is an error. `unrouted`:
+/// the known gap every route fills is a warning.
+fn check_report(input: &[u8], unrouted: bool) -> Result<u8> {
+    let (_, selected) = select(input)?;
     let collectors: Vec<&Selected> = selected
         .iter()
         .filter(|s| s.kind.role == Role::Collector)
@@ -304,20 +426,21 @@ fn check_command(file: Option<&Path>) -> Result<ExitCode> {
             report.push_str("  ok\n");
         }
         for p in found {
-            let word = match p.severity {
+            let (word, note) = match p.severity {
+                check::Severity::Error if unrouted && known_gap(&p) => (
+                    "warning",
+                    " (the chart's known gap: every route defines it; \
+                     `check --route ...` checks the routed result)",
+                ),
                 check::Severity::Error => {
                     errors += 1;
-                    "error"
+                    ("error", "")
                 }
-                check::Severity::Warning => "warning",
+                check::Severity::Warning => ("warning", ""),
             };
-            report.push_str(&format!("  {word}: {}\n", p.message));
+            report.push_str(&format!("  {word}: {}{note}\n", p.message));
         }
     }
     write_stdout(report.as_bytes())?;
-    Ok(if errors > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if errors > 0 { 1 } else { 0 })
 }

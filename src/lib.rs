@@ -20,6 +20,7 @@ pub mod document;
 pub mod edit;
 pub mod export;
 pub mod kof;
+pub mod log;
 pub mod names;
 mod par;
 pub mod read;

@@ -64,7 +64,7 @@ fn check_any_run(what: &str, run: &Run, failures: &mut Vec<String>) {
                 run.stdout.len()
             ));
         }
-        if !(run.stderr.starts_with("kof-route: ") || run.stderr.starts_with("error: ")) {
+        if !run.stderr.starts_with("kof-route: ") {
             fail(format!(
                 "failed without a kof-route message: {:?}",
                 run.stderr
@@ -963,7 +963,7 @@ fn check_secrets(inputs: Vec<(&'static str, Vec<u8>)>, extra: &[&str], diff_stdo
                 }
             }
         }
-        let log = state.join("kof-route/last-error.log");
+        let log = state.join("kof-route/last-run.log");
         if let Ok(text) = std::fs::read_to_string(&log) {
             for secret in &secrets {
                 if text.contains(secret.as_str()) {

@@ -16,13 +16,17 @@ pub mod plan;
 
 /// Route a kof-collectors release's data: a Helm post-renderer for k0rdent KOF.
 ///
-/// Reads rendered manifests on stdin, patches the OpenTelemetryCollector and
-/// OpenCost resources for one route, and writes the stream to stdout.
+/// Reads rendered manifests on stdin (or FILE), patches the OpenTelemetryCollector
+/// and OpenCost resources for one route, and writes the stream to stdout.
+/// Every run that routes (this, `diff`, `export`) keeps its messages for `kof-route log`.
 #[derive(Parser, Debug)]
 #[command(name = "kof-route", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Manifest stream to route (default: stdin, as Helm passes it).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub args: RouteArgs,
 }
@@ -31,10 +35,15 @@ pub struct Cli {
 pub enum Command {
     /// Check `helm template` output for collector problems, without patching.
     ///
-    /// Prints a report per collector; exits 1 when there is an error.
+    /// Prints a report per collector; exits 1 when there is an error. Without
+    /// --route, the chart's known gap (pipelines use the processor
+    /// resource/k8sclustername, which every route defines) is a warning; with
+    /// --route and its settings, checks what the route would write.
     Check {
         /// Manifest stream to check (default: stdin).
         file: Option<PathBuf>,
+        #[command(flatten)]
+        args: Box<RouteArgs>,
     },
     /// Show what the route would change: a unified diff of the patched documents.
     ///
@@ -80,12 +89,25 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the man page (roff), generated from these same definitions.
-    Man,
-    /// Print the last failure recorded while running as a Helm plugin.
+    /// Print a man page (roff), generated from these same definitions.
     ///
-    /// Helm 4 discards a post-renderer's messages; kof-route keeps the last one.
-    LastError,
+    /// Without arguments, kof-route(1); with a subcommand, its page (e.g.
+    /// kof-route-diff(1)); with --dir, writes every page into DIR.
+    Man {
+        /// Subcommand whose page to print.
+        #[arg(value_name = "SUBCOMMAND", conflicts_with = "dir")]
+        page: Option<String>,
+        /// Write kof-route.1 and a page per subcommand into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print the last routing run: time, arguments (secrets hidden), messages, exit code.
+    ///
+    /// Helm hides a post-renderer's messages (Helm 3 on success, Helm 4 always);
+    /// every run that routes keeps them in
+    /// ${XDG_STATE_HOME:-~/.local/state}/kof-route/last-run.log.
+    #[command(visible_alias = "last-error")]
+    Log,
 }
 
 /// When to colour output.

@@ -85,6 +85,42 @@ fn refuse_unused(route: &Route, args: &RouteArgs) -> Checked<()> {
     Ok(())
 }
 
+/// Every required setting the route lacks, in one message.
+fn require(route: &Route, args: &RouteArgs) -> Checked<()> {
+    let given = args.settings();
+    let flag = |s: Setting| given.iter().find(|g| g.0 == s).map_or("", |g| g.1);
+    let is_given = |s: Setting| given.iter().any(|g| g.0 == s && g.2);
+    let missing: Vec<Vec<String>> = route
+        .requires
+        .iter()
+        .filter(|group| !group.iter().any(|s| is_given(*s)))
+        .map(|group| group.iter().map(|s| format!("--{}", flag(*s))).collect())
+        .collect();
+    let groups: Vec<String> = missing
+        .iter()
+        .map(|g| {
+            let names: Vec<&str> = g.iter().map(String::as_str).collect();
+            match (g.len(), missing.len()) {
+                (1, _) => names.concat(),
+                (_, 1) => listing(&names),
+                _ => format!("one of {}", names.join(", ")),
+            }
+        })
+        .collect();
+    match groups.len() {
+        0 => Ok(()),
+        1 => usage(format!(
+            "{} is required for --route {}",
+            groups[0], route.name
+        )),
+        _ => usage(format!(
+            "{} are required for --route {}",
+            groups.join(" and "),
+            route.name
+        )),
+    }
+}
+
 /// `a, b or c`.
 fn listing(names: &[&str]) -> String {
     match names.split_last() {
@@ -112,6 +148,7 @@ impl Plan {
     /// Validate the settings for `route`, which need not be registered.
     pub fn for_route(route: &'static Route, args: &RouteArgs) -> Checked<Plan> {
         refuse_unused(route, args)?;
+        require(route, args)?;
         let cluster = ClusterId {
             name: names::object_name(
                 "cluster-name",
@@ -182,13 +219,14 @@ mod tests {
         let mut a = args("regional");
         assert_eq!(
             Plan::build(&a).unwrap_err().0,
-            "--regional-domain is required for --route regional"
+            "--regional-domain and one of --regional-cluster, --creds-secret, --no-basic-auth \
+             are required for --route regional"
         );
         a.regional_domain = Some("example.com".into());
         let err = Plan::build(&a).unwrap_err().0;
-        assert!(
-            err.starts_with("--creds-secret or --regional-cluster"),
-            "{err}"
+        assert_eq!(
+            err,
+            "--regional-cluster, --creds-secret or --no-basic-auth is required for --route regional"
         );
         a.regional_cluster = Some("regional-1".into());
         let spec = Plan::build(&a).unwrap().spec;

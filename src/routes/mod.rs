@@ -28,6 +28,9 @@ pub struct Route {
     pub changes: &'static str,
     /// The route-specific settings it uses; any other given one is refused.
     pub accepts: &'static [Setting],
+    /// Settings it cannot do without: one of each group must be given (all
+    /// missing groups are reported together, before `build` runs).
+    pub requires: &'static [&'static [Setting]],
     /// Flags after `--route NAME` that make a working example (paths from the repository root).
     pub example: &'static [&'static str],
     /// Validated settings to the route's spec (cluster labels are added by the plan).
@@ -75,6 +78,7 @@ pub static REGISTRY: [Route; 5] = [
         changes: "defines processor resource/k8sclustername; adds cluster labels to prometheusremotewrite.external_labels; \
       data stays in the management cluster; OpenCost unchanged",
         accepts: &[],
+        requires: &[],
         example: &[],
         build: |_| Ok(RouteSpec::default()),
         kof_child: KofChild::ToManagement,
@@ -88,6 +92,7 @@ pub static REGISTRY: [Route; 5] = [
         accepts: &[RegionalDomain, RegionalCluster, RegionalNamespace, CredsSecret, NoBasicAuth, KofLayout,
             WriteMetricsEndpoint, WriteLogsEndpoint, WriteAuditLogsEndpoint, WriteTracesEndpoint,
             ReadMetricsEndpoint, InsecureSkipVerify, CaSecret, CaKey],
+        requires: &[&[RegionalDomain], &[RegionalCluster, CredsSecret, NoBasicAuth]],
         example: &["--regional-domain=example.com", "--regional-cluster=regional-1"],
         build: regional::vmauth,
         kof_child: KofChild::ToRegional,
@@ -98,6 +103,7 @@ pub static REGISTRY: [Route; 5] = [
         needs: "--regional-cluster",
         changes: "as regional, with in-mesh endpoints http://REGIONAL-vmauth:8427",
         accepts: REGIONAL_SETTINGS,
+        requires: &[&[RegionalCluster]],
         example: &["--regional-cluster=regional-1"],
         build: regional::mesh,
         kof_child: KofChild::ToRegional,
@@ -109,6 +115,7 @@ pub static REGISTRY: [Route; 5] = [
         changes: "replaces the KOF storage exporters with awscloudwatchlogs (logs) and debug, AWS_* env from the secret; \
       cluster attributes; OpenCost unchanged",
         accepts: &[AwsRegion, LogGroup, LogStream, AwsSecret],
+        requires: &[&[AwsRegion]],
         example: &["--aws-region=us-east-2"],
         build: third_party::cloudwatch,
         kof_child: KofChild::NotCarried,
@@ -120,6 +127,7 @@ pub static REGISTRY: [Route; 5] = [
         changes: "replaces the KOF storage exporters with the file's exporters per signal (plus debug), env from the file's \
       secret refs; cluster attributes; OpenCost unchanged",
         accepts: &[ExporterFile],
+        requires: &[&[ExporterFile]],
         example: &["--exporter-file=fixtures/variants/vendor-exporters.yaml"],
         build: third_party::from_file,
         kof_child: KofChild::NotCarried,
@@ -217,6 +225,7 @@ mod tests {
         needs: "nothing",
         changes: "replaces the KOF storage exporters with nop",
         accepts: &[],
+        requires: &[],
         example: &[],
         build: |_| {
             Ok(RouteSpec {

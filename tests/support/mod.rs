@@ -41,7 +41,8 @@ pub fn text(bytes: &[u8]) -> String {
 // ----- the binary ----------------------------------------------------------------
 
 /// `program` with the developer's own kof-route and Helm settings removed
-/// (`KOF_ROUTE_*`, `HELM_*`, `XDG_STATE_HOME`, `KUBECONFIG`) and stdin empty;
+/// (`KOF_ROUTE_*`, `HELM_*`, `KUBECONFIG`), `XDG_STATE_HOME` in `target/` (so
+/// kof-route's run log never lands in the developer's home) and stdin empty;
 /// the rest of the environment (PATH, HOME) is kept for the programs that need it.
 pub fn clean_command(program: impl AsRef<OsStr>) -> Command {
     let mut cmd = Command::new(program);
@@ -55,6 +56,7 @@ pub fn clean_command(program: impl AsRef<OsStr>) -> Command {
             cmd.env_remove(&*key);
         }
     }
+    cmd.env("XDG_STATE_HOME", root().join("target/test-state"));
     cmd.stdin(Stdio::null());
     cmd
 }
