@@ -10,11 +10,10 @@
 use crate::cli::config::{self, Refused};
 use crate::cli::plan::{Plan, UsageError};
 use crate::cli::{Cli, Color, Command, ExportFormat, RouteArgs, Shell};
-use crate::document::{Selected, problems};
+use crate::document::Selected;
 use crate::select::Role;
-use crate::{check, log, names, select};
+use crate::{log, names, select};
 use anyhow::{Context, Result, bail};
-use clap::CommandFactory;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -278,86 +277,13 @@ fn routes_command() -> Result<u8> {
     Ok(0)
 }
 
-/// The completion script for `shell`.
-pub fn completion_script(shell: Shell) -> String {
-    let generator = match shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-    };
-    let mut buf = Vec::new();
-    clap_complete::generate(generator, &mut Cli::command(), "kof-route", &mut buf);
-    let script = String::from_utf8_lossy(&buf).into_owned();
-    match shell {
-        // clap_complete 4.6 names bash's per-command states after the binary
-        // with `-` made `__` when it walks the words (`kof__route__subcmd__diff`)
-        // but with `-` made `__subcmd__` in the `case` arms that list each
-        // command's flags (`kof__subcmd__route__subcmd__diff`): no subcommand
-        // arm ever matches, so `kof-route diff --<TAB>` offers nothing. Name
-        // the arms the way the walk does.
-        Shell::Bash => script.replace("kof__subcmd__route", "kof__route"),
-        // zsh's script gives the main mode's optional FILE the first word, so a
-        // subcommand is looked for in the second (`$line[2]`) and `kof-route
-        // diff --<TAB>` completes the main mode's flags. Leave FILE to zsh's
-        // default (a word that is not a subcommand) and read the first word.
-        Shell::Zsh => {
-            let mut lines: Vec<&str> = script.lines().collect();
-            if let Some(at) = lines.iter().position(|l| l.starts_with("'::file -- ")) {
-                lines.remove(at);
-            }
-            let mut out = lines.join("\n").replace("$line[2]", "$line[1]");
-            out.push('\n');
-            out
-        }
-        Shell::Fish => script,
-    }
-}
-
 fn completions(shell: Shell) -> Result<u8> {
-    write_stdout(completion_script(shell).as_bytes())?;
+    write_stdout(crate::cli::docs::completion_script(shell).as_bytes())?;
     Ok(0)
 }
 
-/// The command the man pages are made from: every subcommand's page is
-/// generated, so `help` (a clap convenience) is left out.
-fn man_command() -> clap::Command {
-    let mut cmd = Cli::command().disable_help_subcommand(true);
-    cmd.build();
-    cmd
-}
-
 fn man_page(page: Option<&str>, dir: Option<&Path>) -> Result<u8> {
-    let cmd = man_command();
-    if let Some(dir) = dir {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        clap_mangen::generate_to(cmd.clone(), dir)
-            .with_context(|| format!("writing man pages into {}", dir.display()))?;
-        let mut written = vec![format!("{}", dir.join("kof-route.1").display())];
-        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            let name = sub.get_display_name().unwrap_or(sub.get_name());
-            written.push(format!("{}", dir.join(format!("{name}.1")).display()));
-        }
-        write_stdout(format!("{}\n", written.join("\n")).as_bytes())?;
-        return Ok(0);
-    }
-    let page = match page {
-        None => cmd,
-        Some(name) => match cmd.find_subcommand(name) {
-            Some(sub) => sub.clone(),
-            None => {
-                let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
-                return Err(UsageError(format!(
-                    "man: no subcommand {:?}; one of {}",
-                    names::escape(name),
-                    names.join(", ")
-                ))
-                .into());
-            }
-        },
-    };
-    let mut buf = Vec::new();
-    clap_mangen::Man::new(page).render(&mut buf)?;
-    write_stdout(&buf)?;
+    write_stdout(&crate::cli::docs::man(page, dir)?)?;
     Ok(0)
 }
 
@@ -397,15 +323,6 @@ fn check_command(file: Option<&Path>, args: RouteArgs) -> Result<u8> {
     })
 }
 
-/// Whether a problem is the chart's known gap: a pipeline uses the processor
-/// every route defines (`resource/k8sclustername`), which the chart does not.
-fn known_gap(p: &check::Problem) -> bool {
-    p.message.ends_with(&format!(
-        "{:?} is not defined in processors",
-        crate::kof::CLUSTER_PROCESSOR
-    ))
-}
-
 /// A report per collector on stdout; 1 when there is an error. `unrouted`:
 /// the known gap every route fills is a warning.
 fn check_report(input: &[u8], unrouted: bool) -> Result<u8> {
@@ -417,30 +334,7 @@ fn check_report(input: &[u8], unrouted: bool) -> Result<u8> {
     if collectors.is_empty() {
         bail!("no OpenTelemetryCollector in the input");
     }
-    let mut report = String::new();
-    let mut errors = 0;
-    for sel in collectors {
-        let found = problems(&sel.value, sel.kind);
-        report.push_str(&format!("{}\n", sel.id));
-        if found.is_empty() {
-            report.push_str("  ok\n");
-        }
-        for p in found {
-            let (word, note) = match p.severity {
-                check::Severity::Error if unrouted && known_gap(&p) => (
-                    "warning",
-                    " (the chart's known gap: every route defines it; \
-                     `check --route ...` checks the routed result)",
-                ),
-                check::Severity::Error => {
-                    errors += 1;
-                    ("error", "")
-                }
-                check::Severity::Warning => ("warning", ""),
-            };
-            report.push_str(&format!("  {word}: {}{note}\n", p.message));
-        }
-    }
+    let (report, errors) = crate::report::check(&collectors, unrouted);
     write_stdout(report.as_bytes())?;
     Ok(if errors > 0 { 1 } else { 0 })
 }

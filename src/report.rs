@@ -5,6 +5,8 @@
 //! secret value is redacted: only references to Secrets may appear.
 
 use crate::Rendered;
+use crate::check;
+use crate::document::{Selected, problems};
 use crate::edit::{Edit, Op};
 use crate::redact::{hide_all, redact};
 use serde_json::Value;
@@ -94,6 +96,45 @@ fn paint(text: &str, code: &str, color: bool) -> String {
         "\x1b[{code}m{body}\x1b[0m{}",
         if text.ends_with('\n') { "\n" } else { "" }
     )
+}
+
+/// Whether a problem is the chart's known gap: a pipeline uses the processor
+/// every route defines (`resource/k8sclustername`), which the chart does not.
+fn known_gap(p: &check::Problem) -> bool {
+    p.message.ends_with(&format!(
+        "{:?} is not defined in processors",
+        crate::kof::CLUSTER_PROCESSOR
+    ))
+}
+
+/// `kof-route check`: a report per collector, and how many errors it holds.
+/// `unrouted`: the known gap every route fills is a warning.
+pub fn check(collectors: &[&Selected], unrouted: bool) -> (String, usize) {
+    let mut report = String::new();
+    let mut errors = 0;
+    for sel in collectors {
+        let found = problems(&sel.value, sel.kind);
+        report.push_str(&format!("{}\n", sel.id));
+        if found.is_empty() {
+            report.push_str("  ok\n");
+        }
+        for p in found {
+            let (word, note) = match p.severity {
+                check::Severity::Error if unrouted && known_gap(&p) => (
+                    "warning",
+                    " (the chart's known gap: every route defines it; \
+                     `check --route ...` checks the routed result)",
+                ),
+                check::Severity::Error => {
+                    errors += 1;
+                    ("error", "")
+                }
+                check::Severity::Warning => ("warning", ""),
+            };
+            report.push_str(&format!("  {word}: {}{note}\n", p.message));
+        }
+    }
+    (report, errors)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 pub mod config;
+pub mod docs;
 pub mod plan;
 
 /// Route a kof-collectors release's data: a Helm post-renderer for k0rdent KOF.
