@@ -15,9 +15,12 @@ use crate::select::Role;
 use crate::{log, names, select};
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+
+mod io;
+use io::{read_input, write_output, write_stdout};
 
 /// Parse the command line, run, print any error, record a routing run, and exit.
 pub fn main() -> ExitCode {
@@ -144,43 +147,6 @@ fn show_log() -> Result<u8> {
     }
 }
 
-fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
-    let mut input = Vec::new();
-    match file {
-        Some(path) => {
-            input = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        }
-        None => {
-            let stdin = std::io::stdin();
-            if stdin.is_terminal() {
-                return Err(UsageError(
-                    "reads manifests on stdin: pipe `helm template` into it, or use it as \
-                     `helm ... --post-renderer kof-route`"
-                        .into(),
-                )
-                .into());
-            }
-            // Read through a File so a redirected file's size sizes the buffer once.
-            let fd = std::os::fd::AsFd::as_fd(&stdin)
-                .try_clone_to_owned()
-                .context("reading stdin")?;
-            std::fs::File::from(fd)
-                .read_to_end(&mut input)
-                .context("reading stdin")?;
-        }
-    }
-    Ok(input)
-}
-
-/// Write all of `bytes` to stdout; a reader that went away is not an error.
-fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("writing stdout"),
-    }
-}
-
 /// Validate the settings, read the input once, run the route over it, report
 /// warnings (and the edits with --explain), then hand the result to `then`.
 fn routed(
@@ -199,15 +165,6 @@ fn routed(
         log::say(&crate::report::explain(&rendered));
     }
     then(&rendered)
-}
-
-/// Write the routed stream to stdout through one buffer; a reader that went away is not an error.
-fn write_output(rendered: &crate::Rendered<'_>) -> Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match rendered.write_to(&mut out).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("writing stdout"),
-    }
 }
 
 fn post_render(file: Option<&Path>, args: RouteArgs) -> Result<u8> {

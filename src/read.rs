@@ -10,6 +10,9 @@ use crate::docid::DocId;
 use anyhow::{Result, bail};
 use memchr::memmem;
 
+mod candidates;
+pub use candidates::{candidates, find, kind_line_allows, may_hide_words};
+
 /// A UTF-8 byte-order mark, which Kubernetes tolerates at the start of a stream.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -170,34 +173,6 @@ fn next_line(raw: &[u8], pos: usize) -> usize {
     }
 }
 
-/// Indexes of the documents that contain `needle`, ascending.
-fn docs_containing(stream: &Stream<'_>, body: &[u8], needle: &[u8]) -> Vec<usize> {
-    let mut hits: Vec<usize> = memmem::find_iter(body, needle)
-        .map(|at| stream.docs.partition_point(|d| d.offset <= at) - 1)
-        .collect();
-    hits.dedup();
-    hits
-}
-
-/// Indexes of the documents whose bytes contain every needle of at least one
-/// group: the cheap candidate scan. One pass per needle over the input, no parsing.
-pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[Vec<&[u8]>]) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    for group in groups {
-        let mut sets = group.iter().map(|n| docs_containing(stream, body, n));
-        let Some(mut found) = sets.next() else {
-            continue;
-        };
-        for other in sets {
-            found.retain(|i| other.binary_search(i).is_ok());
-        }
-        out.extend(found);
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
 /// Refuse bytes no YAML reader accepts, naming the document and line.
 fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
     let bad = match std::str::from_utf8(body) {
@@ -228,144 +203,6 @@ pub fn scan<'a>(
     check_bytes(&stream, &input[stream.bom.len()..])?;
     let found = find(&stream, input, needles, may_be_kind);
     Ok((stream, found))
-}
-
-/// The candidates of an already split and checked `input` (see `scan`).
-pub fn find(
-    stream: &Stream<'_>,
-    input: &[u8],
-    needles: &[Vec<&[u8]>],
-    may_be_kind: fn(&[u8]) -> bool,
-) -> Vec<usize> {
-    let mut found = candidates(stream, &input[stream.bom.len()..], needles);
-    // A double-quoted scalar can spell any kind, key or label with escapes
-    // (`"OpenTelemetry\u0043ollector"`, `"\x6bind"`) or an escaped line break,
-    // which no byte needle sees: such documents are candidates too, unless a
-    // certain top-level kind line rules them out (an escaped kind or top-level
-    // key makes the kind line uncertain).
-    found.extend(escaped_docs(stream, &input[stream.bom.len()..]));
-    found.sort_unstable();
-    found.dedup();
-    found.retain(|&i| kind_line_allows(stream.docs[i].raw, may_be_kind));
-    found
-}
-
-/// Is `\\` at `at` an escape that can spell a letter? Only `\x`, `\u`, `\U`
-/// write a character by number, and an escaped line break joins two words;
-/// `\"`, `\n`, `\t` and the like spell no letter, so the documents that use
-/// only those (CRD descriptions, regexes) are not parsed for it.
-fn spells(bytes: &[u8], at: usize) -> bool {
-    matches!(bytes.get(at + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r'))
-}
-
-/// Could a double-quoted scalar in `raw` spell a letter with an escape?
-pub fn may_hide_words(raw: &[u8]) -> bool {
-    memchr::memchr(b'"', raw).is_some() && memchr::memchr_iter(b'\\', raw).any(|at| spells(raw, at))
-}
-
-/// The documents that may hide words in escapes (see `may_hide_words`), in
-/// one pass over the body.
-fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    for at in memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)) {
-        let i = stream.docs.partition_point(|d| d.offset <= at) - 1;
-        if out.last() != Some(&i) {
-            out.push(i);
-        }
-    }
-    out.retain(|&i| memchr::memchr(b'"', stream.docs[i].raw).is_some());
-    out
-}
-
-/// Is a column-0 line certainly a plain top-level key (`word:`) or a
-/// top-level sequence entry, so that it cannot hide a second `kind` key
-/// (`"kind":`, `kind :`, `? kind`, `<<:`, `&a kind:`) or continue a flow
-/// collection or quoted scalar?
-fn plain_top_line(line: &[u8]) -> bool {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    if line.is_empty()
-        || matches!(line[0], b' ' | b'#')
-        || line.trim_ascii().is_empty()
-        || is_separator(line)
-    {
-        return true;
-    }
-    if line == b"-" || line.starts_with(b"- ") {
-        return true;
-    }
-    let key_len = line
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || b"_./-".contains(&b)))
-        .unwrap_or(line.len());
-    key_len > 0
-        && line.get(key_len) == Some(&b':')
-        && matches!(line.get(key_len + 1), None | Some(b' ' | b'\t'))
-}
-
-/// Is every column-0 line of `raw` plain (see `plain_top_line`)? Indented
-/// lines, most of a big document, cost one byte look each.
-fn top_lines_plain(raw: &[u8]) -> bool {
-    let mut start = 0;
-    loop {
-        let end = memchr::memchr(b'\n', &raw[start..]).map_or(raw.len(), |e| start + e);
-        let line = &raw[start..end];
-        if line.first() != Some(&b' ') && !plain_top_line(line) {
-            return false;
-        }
-        if end == raw.len() {
-            return true;
-        }
-        start = end + 1;
-    }
-}
-
-/// The cheap scan's second look: reads only a top-level block `kind:` line (the
-/// last one wins, as in Kubernetes). The answer is no (not parsed) only when
-/// that is certain: the kind is a plain word naming another kind, every
-/// column-0 line is a plain `key:` or a sequence entry (no quoted, tagged,
-/// anchored, explicit or merge key that could be a second `kind`), and no
-/// flow collection or quoted scalar opens before the kind line (a `kind:` at
-/// column 0 inside `{...}` is not a top-level key). A `...` may start a
-/// second document: parsed too.
-pub fn kind_line_allows(raw: &[u8], may_be_kind: fn(&[u8]) -> bool) -> bool {
-    if memchr::memmem::find(raw, b"\n...").is_some() {
-        return true;
-    }
-    if !top_lines_plain(raw) {
-        return true;
-    }
-    let mut kind_line_at = 0;
-    let mut kind = None;
-    let mut at = 0;
-    while let Some(hit) = memchr::memmem::find(&raw[at..], b"kind:") {
-        let start = at + hit;
-        at = start + 5;
-        if start > 0 && raw[start - 1] != b'\n' {
-            continue;
-        }
-        let end = memchr::memchr(b'\n', &raw[at..]).map_or(raw.len(), |e| at + e);
-        let value = raw[at..end]
-            .split(|&b| b == b'#')
-            .next()
-            .unwrap_or_default()
-            .trim_ascii();
-        kind = Some(value);
-        kind_line_at = start;
-    }
-    let before = &raw[..kind_line_at];
-    let opens = |b: &u8| matches!(b, b'{' | b'[' | b'"' | b'\'');
-    if before
-        .split(|&b| b == b'\n')
-        .any(|line| line.first() != Some(&b'#') && line.iter().any(opens))
-    {
-        return true;
-    }
-    match kind {
-        Some(word) if !word.is_empty() && word.iter().all(u8::is_ascii_alphanumeric) => {
-            may_be_kind(word)
-        }
-        _ => true,
-    }
 }
 
 #[cfg(test)]
