@@ -19,6 +19,7 @@ pub mod docid;
 pub mod document;
 pub mod edit;
 pub mod export;
+pub mod inplace;
 pub mod kof;
 pub mod names;
 mod par;
@@ -65,7 +66,9 @@ pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a
     render_with(plan, input, Outputs::PATCHES)
 }
 
-fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
+/// As `render`, with the given extra outputs (`Outputs::TREE`: every patched
+/// document written from its tree, the reference for the in-place writer).
+pub fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
     let (stream, candidates) = read::scan(input, &select::needles(), select::may_be_kind)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let routed = par::map(&candidates, weight, |i| {

@@ -24,6 +24,8 @@ pub struct Rendered<'a> {
     pub patched: Vec<Patched>,
     /// With `export`: one kustomize patch entry per patched resource.
     pub patches: Vec<serde_json::Value>,
+    /// Patched documents written from their tree, not in place: (index, why).
+    pub fallbacks: Vec<(usize, crate::inplace::Reason)>,
 }
 
 /// A document the route changed.
@@ -51,6 +53,7 @@ impl<'a> Rendered<'a> {
             ids: Vec::new(),
             patched: Vec::new(),
             patches: Vec::new(),
+            fallbacks: Vec::new(),
         }
     }
 
@@ -62,6 +65,7 @@ impl<'a> Rendered<'a> {
         }
         self.edits.extend(r.edits);
         self.patches.extend(r.patch);
+        self.fallbacks.extend(r.fallback.map(|why| (r.index, why)));
         if let Some(after) = r.after {
             self.patched.push(Patched {
                 index: r.index,
