@@ -306,3 +306,24 @@ fn the_line_check_catches_a_tree_write() {
         .sum();
     assert!(lost > 100, "only {lost} lines flagged in a tree write");
 }
+
+/// A v1alpha1 collector, whose config is a YAML string, is written from its
+/// tree (edits inside the string are not made in place yet), and counted.
+#[test]
+fn a_v1alpha1_config_string_falls_back_to_the_tree_write() {
+    let input = fixture("fixtures/variants/v1alpha1.yaml");
+    let plan = plan(&support::route_flags("regional"));
+    let out = render(&plan, &input).unwrap();
+    assert!(!out.fallbacks.is_empty());
+    assert!(
+        out.fallbacks
+            .iter()
+            .all(|(_, why)| why.contains("v1alpha1")),
+        "{:?}",
+        out.fallbacks
+    );
+    let tree = render_with(&plan, &input, Outputs::TREE).unwrap();
+    for (p, t) in out.patched.iter().zip(&tree.patched) {
+        assert_eq!(value_of(p.index, &p.after), value_of(t.index, &t.after));
+    }
+}

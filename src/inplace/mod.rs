@@ -154,6 +154,16 @@ impl<'d> Text<'d> {
         self.text.replace_range(range, &new);
     }
 
+    /// The edited body before the read-back check, or why the writer
+    /// declined: for tests that hold the writer itself to the tree.
+    #[doc(hidden)]
+    pub fn unverified(&self) -> Result<&str, Reason> {
+        match self.failed {
+            Some(reason) => Err(reason),
+            None => Ok(&self.text),
+        }
+    }
+
     /// The document's new bytes, when the text reads back as `value`.
     pub fn finish(self, value: &Value) -> Result<Vec<u8>, Reason> {
         if let Some(reason) = self.failed {
