@@ -208,11 +208,8 @@ fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Style), Reason>
                         st.item = col - p;
                     }
                 }
-                let entries = lines.entries(col, first, node.end)?;
-                let e = entries
-                    .iter()
-                    .rev()
-                    .find(|e| &e.key == tok)
+                let e = lines
+                    .find_entry(col, first, node.end, tok)?
                     .ok_or("a key the text does not have")?;
                 Node {
                     line: e.line,

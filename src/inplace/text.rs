@@ -235,6 +235,66 @@ impl Lines<'_> {
         Ok(out)
     }
 
+    /// The last entry with `key` of the block mapping at `col` from line
+    /// `first` to `end`, without reading the other keys: only lines that
+    /// start with the key (or a quote) are split.
+    pub fn find_entry(
+        &self,
+        col: usize,
+        first: usize,
+        end: usize,
+        key: &str,
+    ) -> Result<Option<Entry>, Reason> {
+        let mut found: Option<Entry> = None;
+        for j in first..end {
+            let line = self.line(j);
+            let indent = if j == first { col } else { spaces(line) };
+            let Some(&b) = line.as_bytes().get(indent) else {
+                continue;
+            };
+            if b == b'#' {
+                continue;
+            }
+            if indent < col {
+                return Err("odd indentation");
+            }
+            if indent > col || (j != first && is_item(&line[col..])) {
+                continue;
+            }
+            if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
+                e.end = self.last_content(e.line, j) + 1;
+            }
+            let t = &line[col..];
+            if t.starts_with("<<") {
+                return Err("merge key on the edited path");
+            }
+            let maybe = matches!(b, b'"' | b'\'')
+                || (t.starts_with(key) && t[key.len()..].trim_start_matches(' ').starts_with(':'));
+            if !maybe {
+                continue;
+            }
+            if let Some((k, after)) = split_key(t)?
+                && k == key
+            {
+                found = Some(Entry {
+                    key: k,
+                    line: j,
+                    after: col + after,
+                    end: usize::MAX,
+                });
+            }
+        }
+        if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
+            e.end = self.last_content(e.line, end) + 1;
+        }
+        Ok(found)
+    }
+
+    /// The last content line from `from` up to (not including) `to`.
+    fn last_content(&self, from: usize, to: usize) -> usize {
+        (from..to).rev().find(|&j| self.content(j)).unwrap_or(from)
+    }
+
     /// The items of the block sequence at `col` from line `first` to `end`.
     pub fn items(&self, col: usize, first: usize, end: usize) -> Result<Vec<Item>, Reason> {
         let mut out: Vec<Item> = Vec::new();
