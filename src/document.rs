@@ -7,11 +7,11 @@
 
 use crate::check::{self, Problem, Severity};
 use crate::docid::DocId;
-use crate::edit::{self, Edit, Op, apply};
+use crate::edit::{self, Edit, Op};
 use crate::read::{Doc, Stream};
 use crate::routes::RouteSpec;
 use crate::select::{self, KindSpec, Role};
-use crate::{export, redact, write, yaml};
+use crate::{export, inplace, redact, write, yaml};
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
@@ -61,6 +61,8 @@ pub struct Routed {
     pub edits: Vec<Edit>,
     /// The document's new bytes, when it changed.
     pub after: Option<Vec<u8>>,
+    /// Why the new bytes were written from the tree rather than in place.
+    pub fallback: Option<inplace::Reason>,
     /// The resource before and after, redacted, for `diff`.
     pub review: Option<(String, String)>,
     /// The edits as one kustomize patch entry, for `export`.
@@ -79,6 +81,7 @@ impl Routed {
             collector,
             edits: Vec::new(),
             after: None,
+            fallback: None,
             review: None,
             patch: None,
             umbrella: false,
@@ -127,16 +130,33 @@ pub struct Outputs {
     pub review: bool,
     /// Kustomize patches, for `export`.
     pub patches: bool,
+    /// Write patched documents in place (`--keep-format`), keeping every byte
+    /// the route does not change; otherwise each is written from its tree.
+    pub inplace: bool,
 }
 
 impl Outputs {
     pub const REVIEW: Outputs = Outputs {
         review: true,
         patches: false,
+        inplace: false,
     };
     pub const PATCHES: Outputs = Outputs {
         review: false,
         patches: true,
+        inplace: false,
+    };
+    /// Every patched document written from its tree: the reference the
+    /// in-place writer is tested against.
+    pub const TREE: Outputs = Outputs {
+        review: false,
+        patches: false,
+        inplace: false,
+    };
+    pub const INPLACE: Outputs = Outputs {
+        review: false,
+        patches: false,
+        inplace: true,
     };
 }
 
@@ -183,9 +203,28 @@ pub fn route(
                 .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
             r.patch = Some(export::entry(export::target(&sel.value), &ops));
         }
-        apply::apply(&mut sel.value, config.as_deref(), &edits)
-            .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
-        r.after = Some(write::rewrite(&stream.docs[idx], &yaml::emit(&sel.value)));
+        let doc = &stream.docs[idx];
+        let mut text = match outputs.inplace {
+            false => Err("tree write asked for"),
+            true => inplace::Text::new(doc),
+        };
+        inplace::apply(
+            &mut sel.value,
+            config.as_deref(),
+            &edits,
+            text.as_mut().ok(),
+        )
+        .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
+        r.after = Some(match text.and_then(|t| t.finish(&sel.value)) {
+            Ok(bytes) => bytes,
+            Err(reason) => {
+                if outputs.inplace {
+                    inplace::count_fallback();
+                    r.fallback = Some(reason);
+                }
+                write::rewrite(doc, &yaml::emit(&sel.value))
+            }
+        });
         r.review = original.map(|o| (o, yaml::emit(&redact::redact(&sel.value))));
     }
     if collector {

@@ -19,6 +19,7 @@ pub mod docid;
 pub mod document;
 pub mod edit;
 pub mod export;
+pub mod inplace;
 pub mod kof;
 pub mod log;
 pub mod names;
@@ -61,13 +62,29 @@ pub fn select(input: &[u8]) -> Result<(read::Stream<'_>, Vec<Selected>)> {
 
 /// Run the plan over a whole manifest stream.
 pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    render_with(plan, input, Outputs::default())
+    let inplace = plan.keep_format;
+    render_with(
+        plan,
+        input,
+        Outputs {
+            inplace,
+            ..Outputs::default()
+        },
+    )
 }
 
 /// As `render`, also keeping each patched resource's redacted before/after
 /// text for `kof-route diff`.
 pub fn render_for_review<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    render_with(plan, input, Outputs::REVIEW)
+    let inplace = plan.keep_format;
+    render_with(
+        plan,
+        input,
+        Outputs {
+            inplace,
+            ..Outputs::REVIEW
+        },
+    )
 }
 
 /// As `render`, also turning each patched resource's edits into a kustomize patch.
@@ -75,7 +92,9 @@ pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a
     render_with(plan, input, Outputs::PATCHES)
 }
 
-fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
+/// As `render`, with the given extra outputs (`Outputs::TREE`: every patched
+/// document written from its tree, the reference for the in-place writer).
+pub fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
     let (stream, candidates) = scan(input)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let routed = par::map(&candidates, weight, |i| {

@@ -26,6 +26,8 @@ pub struct Rendered<'a> {
     pub patches: Vec<serde_json::Value>,
     /// The stream was the `kof` umbrella: releases were routed, not collectors.
     pub umbrella: bool,
+    /// Patched documents written from their tree, not in place: (index, why).
+    pub fallbacks: Vec<(usize, crate::inplace::Reason)>,
 }
 
 /// A document the route changed.
@@ -54,6 +56,7 @@ impl<'a> Rendered<'a> {
             patched: Vec::new(),
             patches: Vec::new(),
             umbrella: false,
+            fallbacks: Vec::new(),
         }
     }
 
@@ -66,6 +69,7 @@ impl<'a> Rendered<'a> {
         self.edits.extend(r.edits);
         self.patches.extend(r.patch);
         self.umbrella |= r.umbrella;
+        self.fallbacks.extend(r.fallback.map(|why| (r.index, why)));
         if let Some(after) = r.after {
             self.patched.push(Patched {
                 index: r.index,

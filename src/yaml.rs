@@ -230,6 +230,48 @@ pub fn emit_full(value: &Value) -> String {
     out
 }
 
+/// As `parse`, but a key given twice in one mapping is an error rather than
+/// the last one winning: for the in-place writer, which keeps a document's
+/// text and so would keep a duplicate the tree write collapses.
+pub fn parse_unique(text: &str) -> Result<Value, SyntaxError> {
+    // The fast reader declines duplicated keys.
+    if let Some(v) = fast::parse(text) {
+        return Ok(v);
+    }
+    let strict = || {
+        let mut o = options();
+        o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+        serde_saphyr::from_str_with_options(text, o).map_err(|e| SyntaxError {
+            line: 1,
+            column: 1,
+            message: plain_message(e.to_string()),
+        })
+    };
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, strict);
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => strict(),
+        }
+    })
+}
+
+/// A scalar value (or `[]`, `{}`) and its newline, written as `emit` writes
+/// it after a key or dash at `column` (quoted where a YAML 1.1 reader would
+/// retype it). For the in-place writer.
+pub(crate) fn emit_scalar(out: &mut String, v: &Value, column: usize) {
+    emit::scalar_at(out, v, column);
+}
+
+/// A mapping key (without its colon), written as `emit` writes it.
+pub(crate) fn emit_key(out: &mut String, k: &str) {
+    emit::key_text(out, k);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -212,6 +212,27 @@ const CASES: &[Case] = &[
         input: HELM3,
         args: REGIONAL,
     },
+    // --keep-format: the patched documents edited in place (src/inplace/).
+    Case {
+        name: "helm3-regional-keep-format",
+        input: HELM3,
+        args: &[
+            "--route=regional",
+            "--regional-domain=example.com",
+            "--regional-cluster=regional-1",
+            "--ca-secret=regional-ca",
+            "--keep-format",
+        ],
+    },
+    Case {
+        name: "helm4-cloudwatch-keep-format",
+        input: HELM4,
+        args: &[
+            "--route=cloudwatch",
+            "--aws-region=us-east-2",
+            "--keep-format",
+        ],
+    },
     Case {
         name: "helm3-regional-istio",
         input: HELM3,

@@ -60,6 +60,7 @@ fn settings() -> clap::Command {
     RouteArgs::augment_args(clap::Command::new("config"))
         .mut_arg("config", |a| a.hide(true))
         .mut_arg("explain", |a| a.hide(true))
+        .mut_arg("keep_format", |a| a.hide(true))
 }
 
 /// The flags a config file's `text` stands for, leaving out settings `given`

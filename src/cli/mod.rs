@@ -235,6 +235,11 @@ pub struct RouteArgs {
     /// Accept a stream with no OpenTelemetryCollector
     #[arg(long, env = "KOF_ROUTE_ALLOW_MISSING")]
     pub allow_missing: bool,
+    /// Edit patched documents in place: every byte the route does not change
+    /// (comments, quoting, indentation) stays; slower than the default, which
+    /// writes each patched resource anew
+    #[arg(long, env = "KOF_ROUTE_KEEP_FORMAT")]
+    pub keep_format: bool,
     /// Print a summary of every edit to stderr (secret names, never values)
     #[arg(long, env = "KOF_ROUTE_EXPLAIN")]
     pub explain: bool,

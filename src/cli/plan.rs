@@ -33,6 +33,8 @@ pub struct Plan {
     pub carried: Vec<(&'static str, String)>,
     /// `--collectors-render`: the render umbrella patches are derived from.
     pub collectors_render: Option<std::path::PathBuf>,
+    /// `--keep-format`: patched documents edited in place.
+    pub keep_format: bool,
 }
 
 impl std::fmt::Debug for Plan {
@@ -175,6 +177,7 @@ impl Plan {
             given,
             carried,
             collectors_render: args.collectors_render.clone(),
+            keep_format: args.keep_format,
         })
     }
 }

@@ -203,3 +203,15 @@ fn is_keyword(s: &str) -> bool {
         .iter()
         .any(|w| s.eq_ignore_ascii_case(w))
 }
+
+/// A scalar (or `[]`, `{}`) and its newline, as `document` writes it after
+/// `key: ` or `- ` whose key or dash sits at `column`: for the in-place
+/// writer (`crate::inplace`), which lays out new nodes itself.
+pub(crate) fn scalar_at(out: &mut String, v: &Value, column: usize) {
+    scalar(out, v, column);
+}
+
+/// A mapping key as `document` writes it (without the colon).
+pub(crate) fn key_text(out: &mut String, k: &str) {
+    key(out, k);
+}

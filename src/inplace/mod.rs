@@ -1,0 +1,409 @@
+//! The in-place writer: a patched document's new bytes made from its own
+//! text, every byte outside the edited nodes kept (comments, quoting,
+//! indentation, blank lines, key order).
+//!
+//! It is driven by the same lowered operations as the tree: each edit is
+//! lowered (`edit::apply::lower`) against the value as it is at that moment,
+//! the operations are made on the text, then on the value. An edited or
+//! inserted node is laid out like its surroundings (`layout`). Where an
+//! operation cannot be made safely on the text (`text` refuses what it does
+//! not read), the document falls back to the tree write, with a `Reason`;
+//! and the text is only used when it reads back as exactly the tree's value,
+//! so the in-place result can never differ from the tree result.
+
+mod layout;
+mod text;
+
+use crate::edit::{Edit, Seg, apply::lower};
+use crate::read::Doc;
+use anyhow::{Result, anyhow};
+use json_patch::PatchOperation;
+use layout::Style;
+use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use text::{Lines, Node, Shape};
+
+/// Why a document was written from its tree instead of in place.
+pub type Reason = &'static str;
+
+static FALLBACKS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many patched documents this process wrote from their tree because
+/// the in-place writer declined them.
+pub fn fallbacks() -> usize {
+    FALLBACKS.load(Ordering::Relaxed)
+}
+
+/// Count a fallback.
+pub fn count_fallback() {
+    FALLBACKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A document body being edited in place.
+pub struct Text<'d> {
+    doc: &'d Doc<'d>,
+    /// Where the body starts and ends in `doc.raw`.
+    body: (usize, usize),
+    text: String,
+    /// The body had no final newline; one was added for editing.
+    added_newline: bool,
+    failed: Option<Reason>,
+}
+
+impl<'d> Text<'d> {
+    /// The body of `doc`, or why it cannot be edited in place.
+    pub fn new(doc: &'d Doc<'d>) -> Result<Text<'d>, Reason> {
+        if doc.crlf() || memchr::memchr(b'\r', doc.raw).is_some() {
+            return Err("carriage returns");
+        }
+        let parts = doc.parts();
+        let sep = parts.separator;
+        let sep_line = sep[..sep.len().saturating_sub(1)]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(sep, |p| &sep[p + 1..]);
+        let carried = sep_line
+            .get(3..)
+            .map(<[u8]>::trim_ascii)
+            .unwrap_or_default();
+        if !carried.is_empty() && !carried.starts_with(b"#") {
+            return Err("content on the separator line");
+        }
+        let start = parts.separator.len() + parts.header.len();
+        let end = start + parts.body.len();
+        let body = std::str::from_utf8(parts.body).map_err(|_| "not UTF-8")?;
+        if memchr::memchr(b'\t', parts.body).is_some() {
+            return Err("tabs");
+        }
+        if body.contains('\u{feff}') {
+            return Err("byte-order mark inside the document");
+        }
+        let mut text = String::with_capacity(body.len() + 512);
+        text.push_str(body);
+        let added_newline = !text.ends_with('\n');
+        if added_newline {
+            text.push('\n');
+        }
+        Ok(Text {
+            doc,
+            body: (start, end),
+            text,
+            added_newline,
+            failed: None,
+        })
+    }
+
+    /// Give up on the text: the document is written from its tree.
+    pub fn fail(&mut self, reason: Reason) {
+        self.failed.get_or_insert(reason);
+    }
+
+    /// Make `ops` (pointers relative to the node at `prefix`) on the text.
+    fn ops(&mut self, prefix: &[Seg], ops: &[PatchOperation]) {
+        for op in ops {
+            if self.failed.is_some() {
+                return;
+            }
+            if let Err(reason) = self.op(prefix, op) {
+                self.fail(reason);
+            }
+        }
+    }
+
+    fn op(&mut self, prefix: &[Seg], op: &PatchOperation) -> Result<(), Reason> {
+        let tokens = |path: &json_patch::jsonptr::Pointer| -> Vec<String> {
+            prefix
+                .iter()
+                .map(|s| match s {
+                    Seg::Key(k) => k.clone(),
+                    Seg::Index(i) => i.to_string(),
+                })
+                .chain(path.tokens().map(|t| t.decoded().into_owned()))
+                .collect()
+        };
+        match op {
+            PatchOperation::Replace(r) => {
+                let toks = tokens(&r.path);
+                let lines = Lines::new(&self.text);
+                let (node, st) = locate(&lines, &toks)?;
+                let edit = write_value(&lines, &node, &r.value, &st)?;
+                self.splice(edit);
+                Ok(())
+            }
+            PatchOperation::Add(a) => {
+                let mut toks = tokens(&a.path);
+                let last = toks.pop().ok_or("add at the root")?;
+                let lines = Lines::new(&self.text);
+                let edit = add(&lines, &toks, &last, &a.value)?;
+                self.splice(edit);
+                Ok(())
+            }
+            PatchOperation::Remove(r) => {
+                let mut toks = tokens(&r.path);
+                let last = toks.pop().ok_or("remove at the root")?;
+                let lines = Lines::new(&self.text);
+                let edit = remove(&lines, &toks, &last)?;
+                self.splice(edit);
+                Ok(())
+            }
+            _ => Err("an operation the writer does not make"),
+        }
+    }
+
+    fn splice(&mut self, (range, new): Splice) {
+        self.text.replace_range(range, &new);
+    }
+
+    /// The edited body before the read-back check, or why the writer
+    /// declined: for tests that hold the writer itself to the tree.
+    #[doc(hidden)]
+    pub fn unverified(&self) -> Result<&str, Reason> {
+        match self.failed {
+            Some(reason) => Err(reason),
+            None => Ok(&self.text),
+        }
+    }
+
+    /// The document's new bytes, when the text reads back as `value`.
+    pub fn finish(self, value: &Value) -> Result<Vec<u8>, Reason> {
+        if let Some(reason) = self.failed {
+            return Err(reason);
+        }
+        // A duplicated key reads as the last one, but stays in the text, where
+        // a strict reader (kubectl's field validation) refuses it: the tree
+        // write keeps one.
+        match crate::yaml::parse_unique(&self.text) {
+            Ok(v) if &v == value => {}
+            Ok(_) => return Err("the edited text does not read back as the edited value"),
+            Err(_) => return Err("a duplicated key"),
+        }
+        let raw = self.doc.raw;
+        let body = match self.added_newline {
+            true => &self.text[..self.text.len() - 1],
+            false => &self.text[..],
+        };
+        let mut out = Vec::with_capacity(raw.len() + body.len() - (self.body.1 - self.body.0));
+        out.extend_from_slice(&raw[..self.body.0]);
+        out.extend_from_slice(body.as_bytes());
+        out.extend_from_slice(&raw[self.body.1..]);
+        Ok(out)
+    }
+}
+
+/// Bytes of the text to replace, and what with.
+type Splice = (std::ops::Range<usize>, String);
+
+/// The node at `tokens`, and the style seen on the way to it.
+fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Style), Reason> {
+    let mut node = lines.root()?;
+    let mut st = Style::default();
+    let mut seq_seen = false;
+    for tok in tokens {
+        node = match lines.shape(&node)? {
+            Shape::Map { col, first } => {
+                if let Some(p) = node.parent {
+                    if node.in_map {
+                        st.step = col - p;
+                    } else {
+                        st.item = col - p;
+                    }
+                }
+                let e = lines
+                    .find_entry(col, first, node.end, tok)?
+                    .ok_or("a key the text does not have")?;
+                Node {
+                    line: e.line,
+                    col: e.after,
+                    parent: Some(col),
+                    end: e.end,
+                    in_map: true,
+                }
+            }
+            Shape::Seq { col, first } => {
+                if let Some(p) = node.parent {
+                    st.seq = col - p;
+                    seq_seen = true;
+                }
+                let items = lines.items(col, first, node.end)?;
+                let i: usize = tok.parse().map_err(|_| "a list index that is no number")?;
+                let it = items.get(i).ok_or("a list index the text does not have")?;
+                Node {
+                    line: it.line,
+                    col: col + 1,
+                    parent: Some(col),
+                    end: it.end,
+                    in_map: false,
+                }
+            }
+            _ => return Err("a scalar or flow node on the edited path"),
+        };
+    }
+    if !seq_seen && let Some(off) = lines.nearest_seq_offset(node.line) {
+        st.seq = off;
+    }
+    Ok((node, st))
+}
+
+/// Replace the value of `node` with `v`.
+fn write_value(lines: &Lines<'_>, node: &Node, v: &Value, st: &Style) -> Result<Splice, Reason> {
+    let parent = node.parent.ok_or("replacing the whole document")?;
+    let shape = lines.shape(node)?;
+    let scalar = !matches!(v, Value::Object(m) if !m.is_empty())
+        && !matches!(v, Value::Array(a) if !a.is_empty());
+    if let (Shape::Scalar { start, end }, true) = (shape, scalar) {
+        // Only the scalar's own text: a comment or spaces after it stay.
+        let mut s = String::new();
+        crate::yaml::emit_scalar(&mut s, v, parent);
+        s.pop();
+        if !s.contains('\n') {
+            return Ok((start..end, s));
+        }
+    }
+    let from = lines.start(node.line) + node.col;
+    let to = lines.start(node.end);
+    let mut s = String::new();
+    if node.in_map {
+        layout::entry_value(&mut s, v, parent, st);
+    } else {
+        layout::item_value(&mut s, v, parent, st);
+    }
+    Ok((from..to, s))
+}
+
+/// Add `v` as key (or list position) `last` of the node at `parent`.
+fn add(lines: &Lines<'_>, parent: &[String], last: &str, v: &Value) -> Result<Splice, Reason> {
+    let (node, mut st) = locate(lines, parent)?;
+    match lines.shape(&node)? {
+        Shape::Map { col, first } => {
+            let entries = lines.entries(col, first, node.end)?;
+            if entries.iter().any(|e| e.key == last) {
+                return Err("adding a key the text already has");
+            }
+            if let (Some(p), true) = (node.parent, node.in_map) {
+                st.step = col - p;
+            }
+            let at = lines.start(entries.last().ok_or("an empty mapping")?.end);
+            let mut s = String::new();
+            layout::entry(&mut s, last, v, col, &st);
+            Ok((at..at, s))
+        }
+        Shape::Seq { col, first } => {
+            let items = lines.items(col, first, node.end)?;
+            if let Some(k) = items.first().and_then(|it| lines.item_key_col(col, it)) {
+                st.item = k - col;
+            }
+            let at = match last {
+                "-" => items.len(),
+                n => n.parse().map_err(|_| "a list index that is no number")?,
+            };
+            let line = match at.cmp(&items.len()) {
+                std::cmp::Ordering::Less => items[at].line,
+                std::cmp::Ordering::Equal => items.last().ok_or("an empty list")?.end,
+                std::cmp::Ordering::Greater => return Err("a list index past the end"),
+            };
+            let at = lines.start(line);
+            let mut s = String::new();
+            layout::item(&mut s, v, col, &st);
+            Ok((at..at, s))
+        }
+        Shape::Empty(b'{') => {
+            let m = Map::from_iter([(last.to_string(), v.clone())]);
+            write_value(lines, &node, &Value::Object(m), &st)
+        }
+        Shape::Empty(_) if last == "-" || last == "0" => {
+            write_value(lines, &node, &Value::Array(vec![v.clone()]), &st)
+        }
+        _ => Err("adding into a scalar or null"),
+    }
+}
+
+/// Remove key (or list position) `last` of the node at `parent`.
+fn remove(lines: &Lines<'_>, parent: &[String], last: &str) -> Result<Splice, Reason> {
+    let (node, st) = locate(lines, parent)?;
+    let (line, end, only, first) = match lines.shape(&node)? {
+        Shape::Map { col, first } => {
+            let entries = lines.entries(col, first, node.end)?;
+            let mut hits = entries.iter().filter(|e| e.key == last);
+            let e = hits.next().ok_or("removing a key the text does not have")?;
+            if hits.next().is_some() {
+                return Err("removing a duplicated key");
+            }
+            (e.line, e.end, entries.len() == 1, e.line == node.line)
+        }
+        Shape::Seq { col, first } => {
+            let items = lines.items(col, first, node.end)?;
+            let i: usize = last.parse().map_err(|_| "a list index that is no number")?;
+            let it = items.get(i).ok_or("a list index the text does not have")?;
+            (it.line, it.end, items.len() == 1, false)
+        }
+        _ => return Err("removing from a scalar or flow node"),
+    };
+    if only {
+        // The last entry or item goes: the node becomes `{}` or `[]`.
+        let empty = match lines.shape(&node)? {
+            Shape::Map { .. } => Value::Object(Map::new()),
+            _ => Value::Array(Vec::new()),
+        };
+        return write_value(lines, &node, &empty, &st);
+    }
+    if first && node.parent.is_some() {
+        return Err("removing the first key of a list item");
+    }
+    Ok((lines.start(line)..lines.start(end), String::new()))
+}
+
+/// Apply `edits` to the resource `doc` as `edit::apply::apply` does (same
+/// lowering, same order, same errors), making each operation on `text` too
+/// when there is one. A config held as a string (v1alpha1) is edited in
+/// its tree and the text falls back.
+pub fn apply(
+    doc: &mut Value,
+    config: Option<&[Seg]>,
+    edits: &[Edit],
+    mut text: Option<&mut Text<'_>>,
+) -> Result<()> {
+    let (inside, outside): (Vec<&Edit>, Vec<&Edit>) = edits
+        .iter()
+        .partition(|e| config.is_some_and(|c| e.path.starts_with(c)));
+    if let (Some(config), false) = (config, inside.is_empty()) {
+        let slot = get_mut(doc, config)
+            .ok_or_else(|| anyhow!("has no {}", crate::edit::apply::dotted(config)))?;
+        match slot {
+            Value::String(body) => {
+                if let Some(t) = text.as_deref_mut() {
+                    t.fail("a config held as a string (v1alpha1)");
+                }
+                let mut parsed = crate::select::parse_config_text(body)?;
+                apply_to(&mut parsed, &inside, config.len(), None, &[])?;
+                *slot = Value::String(crate::yaml::emit(&parsed));
+            }
+            mapping => apply_to(mapping, &inside, config.len(), text.as_deref_mut(), config)?,
+        }
+    }
+    apply_to(doc, &outside, 0, text, &[])
+}
+
+fn apply_to(
+    v: &mut Value,
+    edits: &[&Edit],
+    skip: usize,
+    mut text: Option<&mut Text<'_>>,
+    prefix: &[Seg],
+) -> Result<()> {
+    for edit in edits {
+        let ops = lower(v, &edit.path[skip..], &edit.op)?;
+        if let Some(t) = text.as_deref_mut() {
+            t.ops(prefix, &ops);
+        }
+        json_patch::patch(v, &ops).map_err(|e| anyhow!("json-patch: {e}"))?;
+    }
+    Ok(())
+}
+
+fn get_mut<'v>(v: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
+    path.iter().try_fold(v, |v, seg| match (v, seg) {
+        (Value::Object(m), Seg::Key(k)) => m.get_mut(k),
+        (Value::Array(a), Seg::Index(i)) => a.get_mut(*i),
+        _ => None,
+    })
+}

@@ -1,0 +1,490 @@
+//! The block structure of a document body, read just deep enough to find
+//! one node: its lines, where its value text starts, and where it ends.
+//!
+//! Reads the block YAML Helm renders (mappings, sequences with `- ` level
+//! with their key or indented, compact `- key:` entries, scalars on one line
+//! or continued on deeper lines). Anything else on the way to a node (flow
+//! collections, anchors, aliases, tags, merge or complex keys, odd
+//! indentation) is a `Reason` to write the document from its tree instead.
+//! A node's extent is its own lines: comment and blank lines after its last
+//! content line belong to whatever follows.
+
+use super::Reason;
+
+/// The lines of a text ending in `\n`.
+pub(super) struct Lines<'t> {
+    pub text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 24 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        if starts.last() == Some(&text.len()) {
+            starts.pop();
+        }
+        Lines { text, starts }
+    }
+
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset where line `i` starts (`len()`: the end of the text).
+    pub fn start(&self, i: usize) -> usize {
+        self.starts.get(i).copied().unwrap_or(self.text.len())
+    }
+
+    /// Line `i` without its newline.
+    pub fn line(&self, i: usize) -> &'t str {
+        let end = self.start(i + 1);
+        let end = if end > self.starts[i] && self.text.as_bytes()[end - 1] == b'\n' {
+            end - 1
+        } else {
+            end
+        };
+        &self.text[self.starts[i]..end]
+    }
+
+    pub fn indent(&self, i: usize) -> usize {
+        spaces(self.line(i))
+    }
+
+    /// Holds something other than spaces and a comment.
+    pub fn content(&self, i: usize) -> bool {
+        let l = self.line(i);
+        let n = spaces(l);
+        n < l.len() && l.as_bytes()[n] != b'#'
+    }
+
+    fn next_content(&self, from: usize, end: usize) -> Option<usize> {
+        (from..end).find(|&j| self.content(j))
+    }
+}
+
+pub(super) fn spaces(s: &str) -> usize {
+    s.bytes().take_while(|&b| b == b' ').count()
+}
+
+/// A sequence entry: `- ...` or a lone `-`.
+pub(super) fn is_item(s: &str) -> bool {
+    s == "-" || s.starts_with("- ")
+}
+
+/// A value's place in the text.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Node {
+    /// The line of its key or dash (the root: its first content line).
+    pub line: usize,
+    /// Byte column where its value text starts: right after `key:` or `-`.
+    pub col: usize,
+    /// Column of its key or dash; `None` for the document's root.
+    pub parent: Option<usize>,
+    /// The line after its last content line.
+    pub end: usize,
+    /// The value of a mapping entry (else a sequence item).
+    pub in_map: bool,
+}
+
+/// What a node's value looks like in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// Nothing after the colon or dash, and nothing deeper.
+    Null,
+    /// A scalar on one line, at these byte offsets of the text.
+    Scalar { start: usize, end: usize },
+    /// A scalar over several lines (block or continued).
+    Multi,
+    /// `[]` or `{}`.
+    Empty(u8),
+    /// Block mapping whose keys sit at `col`, the first on line `first`.
+    Map { col: usize, first: usize },
+    /// Block sequence whose dashes sit at `col`, the first on line `first`.
+    Seq { col: usize, first: usize },
+}
+
+/// One entry of a block mapping.
+#[derive(Debug, Clone)]
+pub(super) struct Entry {
+    pub key: String,
+    pub line: usize,
+    /// Byte column right after the key's colon.
+    pub after: usize,
+    pub end: usize,
+}
+
+/// One item of a block sequence.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Item {
+    pub line: usize,
+    pub end: usize,
+}
+
+impl Lines<'_> {
+    /// The document's root node.
+    pub fn root(&self) -> Result<Node, Reason> {
+        let first = self.next_content(0, self.len()).ok_or("empty document")?;
+        let last = (first..self.len())
+            .rev()
+            .find(|&j| self.content(j))
+            .unwrap_or(first);
+        Ok(Node {
+            line: first,
+            col: 0,
+            parent: None,
+            end: last + 1,
+            in_map: true,
+        })
+    }
+
+    pub fn shape(&self, n: &Node) -> Result<Shape, Reason> {
+        let Some(parent) = n.parent else {
+            let i = self.indent(n.line);
+            return Ok(if is_item(&self.line(n.line)[i..]) {
+                Shape::Seq {
+                    col: i,
+                    first: n.line,
+                }
+            } else {
+                Shape::Map {
+                    col: i,
+                    first: n.line,
+                }
+            });
+        };
+        let line = self.line(n.line);
+        let rest = &line[n.col..];
+        let t = rest.trim_start_matches(' ');
+        let at = n.col + (rest.len() - t.len());
+        if t.is_empty() || t.starts_with('#') {
+            let Some(j) = self.next_content(n.line + 1, n.end) else {
+                return Ok(Shape::Null);
+            };
+            let i = self.indent(j);
+            if is_item(&self.line(j)[i..]) && (i > parent || (i == parent && n.in_map)) {
+                return Ok(Shape::Seq { col: i, first: j });
+            }
+            if i > parent {
+                return Ok(Shape::Map { col: i, first: j });
+            }
+            return Err("odd indentation");
+        }
+        if !rest.starts_with(' ') {
+            return Err("no space after a colon or dash");
+        }
+        match t.as_bytes()[0] {
+            b'|' | b'>' => return Ok(Shape::Multi),
+            b'&' | b'*' | b'!' => return Err("anchor, alias or tag on the edited path"),
+            b'?' | b'%' | b'@' | b'`' => return Err("unusual node on the edited path"),
+            b'[' | b'{' => {
+                let after = t.get(2..).unwrap_or("").trim_start_matches(' ');
+                let closed = t.starts_with("[]") || t.starts_with("{}");
+                if closed && (after.is_empty() || after.starts_with('#')) && n.end == n.line + 1 {
+                    return Ok(Shape::Empty(t.as_bytes()[0]));
+                }
+                return Err("flow collection on the edited path");
+            }
+            b'-' if is_item(t) => return Err("nested sequence on one line"),
+            _ => {}
+        }
+        if !n.in_map && split_key(t)?.is_some() {
+            return Ok(Shape::Map {
+                col: at,
+                first: n.line,
+            });
+        }
+        let len = match scalar_len(t) {
+            Some(len) if n.end == n.line + 1 => len,
+            _ => return Ok(Shape::Multi),
+        };
+        let start = self.start(n.line) + at;
+        Ok(Shape::Scalar {
+            start,
+            end: start + len,
+        })
+    }
+
+    /// The entries of the block mapping at `col` from line `first` to `end`.
+    pub fn entries(&self, col: usize, first: usize, end: usize) -> Result<Vec<Entry>, Reason> {
+        let mut out: Vec<Entry> = Vec::new();
+        for j in first..end {
+            if !self.content(j) {
+                continue;
+            }
+            let line = self.line(j);
+            let indent = if j == first { col } else { spaces(line) };
+            if indent == col && (j == first || !is_item(&line[col..])) {
+                let (key, after) = split_key(&line[col..])?.ok_or("not a mapping entry")?;
+                if key == "<<" {
+                    return Err("merge key on the edited path");
+                }
+                out.push(Entry {
+                    key,
+                    line: j,
+                    after: col + after,
+                    end: j + 1,
+                });
+            } else if let (Some(cur), true) = (out.last_mut(), indent >= col) {
+                cur.end = j + 1;
+            } else {
+                return Err("odd indentation");
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last entry with `key` of the block mapping at `col` from line
+    /// `first` to `end`, without reading the other keys: only lines that
+    /// start with the key (or a quote) are split.
+    pub fn find_entry(
+        &self,
+        col: usize,
+        first: usize,
+        end: usize,
+        key: &str,
+    ) -> Result<Option<Entry>, Reason> {
+        let mut found: Option<Entry> = None;
+        for j in first..end {
+            let line = self.line(j);
+            let indent = if j == first { col } else { spaces(line) };
+            let Some(&b) = line.as_bytes().get(indent) else {
+                continue;
+            };
+            if b == b'#' {
+                continue;
+            }
+            if indent < col {
+                return Err("odd indentation");
+            }
+            if indent > col || (j != first && is_item(&line[col..])) {
+                continue;
+            }
+            if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
+                e.end = self.last_content(e.line, j) + 1;
+            }
+            let t = &line[col..];
+            if t.starts_with("<<") {
+                return Err("merge key on the edited path");
+            }
+            let maybe = matches!(b, b'"' | b'\'')
+                || (t.starts_with(key) && t[key.len()..].trim_start_matches(' ').starts_with(':'));
+            if !maybe {
+                continue;
+            }
+            if let Some((k, after)) = split_key(t)?
+                && k == key
+            {
+                found = Some(Entry {
+                    key: k,
+                    line: j,
+                    after: col + after,
+                    end: usize::MAX,
+                });
+            }
+        }
+        if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
+            e.end = self.last_content(e.line, end) + 1;
+        }
+        Ok(found)
+    }
+
+    /// The last content line from `from` up to (not including) `to`.
+    fn last_content(&self, from: usize, to: usize) -> usize {
+        (from..to).rev().find(|&j| self.content(j)).unwrap_or(from)
+    }
+
+    /// The items of the block sequence at `col` from line `first` to `end`.
+    pub fn items(&self, col: usize, first: usize, end: usize) -> Result<Vec<Item>, Reason> {
+        let mut out: Vec<Item> = Vec::new();
+        for j in first..end {
+            if !self.content(j) {
+                continue;
+            }
+            let line = self.line(j);
+            let indent = spaces(line);
+            if indent == col && is_item(&line[col..]) {
+                out.push(Item {
+                    line: j,
+                    end: j + 1,
+                });
+            } else if let (Some(cur), true) = (out.last_mut(), indent > col) {
+                cur.end = j + 1;
+            } else {
+                return Err("odd indentation");
+            }
+        }
+        Ok(out)
+    }
+
+    /// The column of the first key after the dash of item `it`, if the item
+    /// is a compact mapping.
+    pub fn item_key_col(&self, col: usize, it: &Item) -> Option<usize> {
+        let line = self.line(it.line);
+        let t = line[col + 1..].trim_start_matches(' ');
+        match split_key(t) {
+            Ok(Some(_)) => Some(line.len() - t.len()),
+            _ => None,
+        }
+    }
+
+    /// How far right of their key the nearest block sequences put their
+    /// dashes (0: level with the key), searching outwards from line `at`.
+    pub fn nearest_seq_offset(&self, at: usize) -> Option<usize> {
+        let n = self.len();
+        for d in 0..n {
+            for j in [at.checked_sub(d), Some(at + d)].into_iter().flatten() {
+                if j >= n || !self.content(j) {
+                    continue;
+                }
+                if let Some(off) = self.seq_offset_at(j) {
+                    return Some(off);
+                }
+            }
+        }
+        None
+    }
+
+    /// If line `j` starts a block sequence under a key, its dash offset.
+    fn seq_offset_at(&self, j: usize) -> Option<usize> {
+        let line = self.line(j);
+        let i = spaces(line);
+        if !is_item(&line[i..]) {
+            return None;
+        }
+        let p = (0..j).rev().find(|&p| self.content(p))?;
+        let pl = self.line(p);
+        let pi = spaces(pl);
+        let (key_col, t) = if is_item(&pl[pi..]) {
+            let t = pl[pi + 1..].trim_start_matches(' ');
+            (pl.len() - t.len(), t)
+        } else {
+            (pi, &pl[pi..])
+        };
+        let (_, after) = split_key(t).ok()??;
+        let rest = t[after..].trim_start_matches(' ');
+        (rest.is_empty() || rest.starts_with('#'))
+            .then(|| i.checked_sub(key_col))
+            .flatten()
+    }
+}
+
+/// `key:` at the start of `t`: the key and the byte offset after its colon;
+/// `None` when `t` is no mapping entry.
+pub(super) fn split_key(t: &str) -> Result<Option<(String, usize)>, Reason> {
+    let (key, close) = match t.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) => {
+            let close = quoted_len(t, q).ok_or("unclosed quoted key")?;
+            let raw = &t[..close];
+            let key = if q == b'\'' {
+                raw[1..raw.len() - 1].replace("''", "'")
+            } else if raw.contains('\\') {
+                serde_json::from_str::<String>(raw).map_err(|_| "escaped key")?
+            } else {
+                raw[1..raw.len() - 1].to_string()
+            };
+            (key, close)
+        }
+        Some(b'?' | b'[' | b'{' | b'&' | b'*' | b'!' | b'|' | b'>') => return Ok(None),
+        _ => {
+            let b = t.as_bytes();
+            let mut colon = None;
+            for i in 0..b.len() {
+                if b[i] == b'#' && i > 0 && b[i - 1] == b' ' {
+                    break;
+                }
+                if b[i] == b':' && matches!(b.get(i + 1), None | Some(b' ')) {
+                    colon = Some(i);
+                    break;
+                }
+            }
+            let Some(colon) = colon else {
+                return Ok(None);
+            };
+            let key = t[..colon].trim_end_matches(' ');
+            if key.is_empty() || key.starts_with("- ") || key == "-" {
+                return Ok(None);
+            }
+            return Ok(Some((key.to_string(), colon + 1)));
+        }
+    };
+    let after = &t[close..];
+    let spaced = after.trim_start_matches(' ');
+    match spaced.strip_prefix(':') {
+        Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+            Ok(Some((key, t.len() - rest.len())))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Length of the quoted scalar at the start of `t` (quote `q`), if closed on the line.
+fn quoted_len(t: &str, q: u8) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            c if c == q => {
+                if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else {
+                    return Some(i + 1);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Length of the one-line scalar at the start of `t`: a closed quoted
+/// scalar, or plain text up to a comment (trailing spaces left out). `None`
+/// when it does not close on the line.
+fn scalar_len(t: &str) -> Option<usize> {
+    match t.as_bytes()[0] {
+        q @ (b'"' | b'\'') => {
+            let len = quoted_len(t, q)?;
+            let after = t[len..].trim_start_matches(' ');
+            (after.is_empty() || (after.starts_with('#') && after.len() < t.len() - len))
+                .then_some(len)
+        }
+        _ => {
+            let b = t.as_bytes();
+            let end = (1..b.len())
+                .find(|&i| b[i] == b'#' && b[i - 1] == b' ')
+                .unwrap_or(b.len());
+            Some(t[..end].trim_end_matches(' ').len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_split_like_yaml() {
+        fn k(t: &str) -> Option<(String, &str)> {
+            split_key(t).unwrap().map(|(k, a)| (k, &t[a..]))
+        }
+        assert_eq!(k("a: 1"), Some(("a".into(), " 1")));
+        assert_eq!(k("a:"), Some(("a".into(), "")));
+        assert_eq!(k("http://x"), None);
+        assert_eq!(k("a:b: c"), Some(("a:b".into(), " c")));
+        assert_eq!(k("\"a b\": c"), Some(("a b".into(), " c")));
+        assert_eq!(k("'it''s' : c"), Some(("it's".into(), " c")));
+        assert_eq!(k("x # a: b"), None);
+        assert_eq!(k("- a: b"), None);
+    }
+
+    #[test]
+    fn scalars_end_before_comments_and_trailing_spaces() {
+        assert_eq!(scalar_len("abc  # c"), Some(3));
+        assert_eq!(scalar_len("\"a # b\"   "), Some(7));
+        assert_eq!(scalar_len("'it''s' x"), None);
+        assert_eq!(scalar_len("\"open"), None);
+        assert_eq!(scalar_len("a#b"), Some(3));
+    }
+}

@@ -1,0 +1,329 @@
+//! The in-place writer over the real renders: every fixture version x Helm
+//! dialect x registered route (and regional with `--ca-secret`).
+//!
+//! - No document falls back to the tree write.
+//! - Every patched document reads back as the tree write's value.
+//! - A line diff of input and output touches only the edited nodes: every
+//!   input line whose node no edit reaches survives verbatim, and so does
+//!   every comment line outside removed subtrees.
+
+mod support;
+
+use kof_route::document::Outputs;
+use kof_route::edit::{Edit, Op, Seg};
+use kof_route::read::{self, Doc};
+use kof_route::{render_with, select};
+use support::{every_route, fixture, plan};
+
+const VERSIONS: &[&str] = &["kof-1.8.0", "kof-1.9.0", "kof-1.10.0", "kof-1.11"];
+const DIALECTS: &[&str] = &["helm3", "helm4"];
+
+/// Every route's example flags, plus regional with a CA secret.
+fn routes() -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = every_route()
+        .into_iter()
+        .map(|(n, f)| (n.to_string(), f))
+        .collect();
+    let mut ca = support::route_flags("regional");
+    ca.push("--ca-secret=regional-ca".into());
+    out.push(("regional --ca-secret".into(), ca));
+    out
+}
+
+fn value_of(index: usize, bytes: &[u8]) -> serde_json::Value {
+    let doc = Doc {
+        raw: bytes,
+        offset: 0,
+        line: 1,
+    };
+    select::parse(index + 1, &doc).expect("a patched document parses")
+}
+
+/// Each line's node as a path of keys and list indexes (continuation lines
+/// of a scalar get their key's path), for block YAML as Helm renders it.
+fn line_paths(text: &str) -> Vec<Option<Vec<String>>> {
+    // (column, segment, is_item, next item index at this column)
+    let mut stack: Vec<(usize, String, bool)> = Vec::new();
+    let mut last_item: Vec<(usize, usize, usize)> = Vec::new(); // (depth, col, index)
+    let mut scalar_block: Option<usize> = None;
+    let mut out = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let l = line.trim_end_matches('\n');
+        let indent = l.len() - l.trim_start_matches(' ').len();
+        let t = &l[indent..];
+        if let Some(col) = scalar_block {
+            if t.is_empty() || indent > col {
+                out.push(Some(stack.iter().map(|s| s.1.clone()).collect()));
+                continue;
+            }
+            scalar_block = None;
+        }
+        if t.is_empty() || t.starts_with('#') || t == "---" {
+            out.push(None);
+            continue;
+        }
+        let mut col = indent;
+        let mut rest = t;
+        let mut first = true;
+        loop {
+            let item = rest == "-" || rest.starts_with("- ");
+            if item {
+                while let Some(top) = stack.last() {
+                    if top.0 > col || (top.0 == col && top.2) {
+                        stack.pop();
+                    } else {
+                        break;
+                    }
+                }
+                let depth = stack.len();
+                last_item.retain(|&(d, _, _)| d <= depth);
+                let idx = match last_item.iter_mut().find(|e| e.0 == depth && e.1 == col) {
+                    Some(e) => {
+                        e.2 += 1;
+                        e.2
+                    }
+                    None => {
+                        last_item.push((depth, col, 0));
+                        0
+                    }
+                };
+                stack.push((col, idx.to_string(), true));
+                let after = rest[1..].trim_start_matches(' ');
+                col += rest.len() - after.len();
+                rest = after;
+                first = false;
+                if rest.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            let key_end = rest
+                .find(": ")
+                .or_else(|| rest.strip_suffix(':').map(|s| s.len()));
+            match key_end {
+                Some(k) if !rest.starts_with('"') || rest[..k].ends_with('"') => {
+                    if first {
+                        while let Some(top) = stack.last() {
+                            if top.0 >= col {
+                                stack.pop();
+                            } else {
+                                break;
+                            }
+                        }
+                    }
+                    let depth = stack.len();
+                    last_item.retain(|&(d, _, _)| d <= depth);
+                    let key = rest[..k].trim_matches('"').to_string();
+                    stack.push((col, key, false));
+                    let v = rest[k + 1..].trim_start_matches(' ');
+                    if v.starts_with('|') || v.starts_with('>') {
+                        scalar_block = Some(col);
+                    }
+                }
+                _ if first => {
+                    // A continuation line of a multi-line scalar.
+                }
+                _ => {}
+            }
+            break;
+        }
+        out.push(Some(stack.iter().map(|s| s.1.clone()).collect()));
+    }
+    out
+}
+
+/// The longest common subsequence of `a` and `b`: which lines of each are kept.
+fn lcs(a: &[&str], b: &[&str]) -> (Vec<bool>, Vec<bool>) {
+    let (n, m) = (a.len(), b.len());
+    let mut t = vec![0u32; (n + 1) * (m + 1)];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            t[i * (m + 1) + j] = if a[i] == b[j] {
+                t[(i + 1) * (m + 1) + j + 1] + 1
+            } else {
+                t[(i + 1) * (m + 1) + j].max(t[i * (m + 1) + j + 1])
+            };
+        }
+    }
+    let (mut ka, mut kb) = (vec![false; n], vec![false; m]);
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if a[i] == b[j] {
+            ka[i] = true;
+            kb[j] = true;
+            i += 1;
+            j += 1;
+        } else if t[(i + 1) * (m + 1) + j] >= t[i * (m + 1) + j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    (ka, kb)
+}
+
+fn tokens(path: &[Seg]) -> Vec<String> {
+    path.iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(i) => i.to_string(),
+        })
+        .collect()
+}
+
+/// Input lines a correct in-place write may drop or change in document
+/// `index`: those whose node lies at or under an edit's path; and comment
+/// lines may go only under a removing edit's path.
+fn check_lines(index: usize, before: &[u8], after: &[u8], edits: &[Edit]) -> Vec<String> {
+    let (a, b) = (support::text(before), support::text(after));
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let (kept, _) = lcs(&la, &lb);
+    let paths = line_paths(&a);
+    let mine: Vec<&Edit> = edits
+        .iter()
+        .filter(|e| e.doc == index && e.op != Op::Expect)
+        .collect();
+    let mut problems = Vec::new();
+    let mut comment_path: Option<Vec<String>> = None;
+    for (i, line) in la.iter().enumerate() {
+        let t = line.trim_start();
+        let comment = t.starts_with('#');
+        if let Some(p) = &paths[i] {
+            comment_path = Some(p.clone());
+        }
+        if kept[i] {
+            continue;
+        }
+        if comment {
+            // A comment is removed only with the subtree around it.
+            let under_removal = comment_path.as_ref().is_some_and(|p| {
+                mine.iter().any(|e| {
+                    matches!(e.op, Op::Remove | Op::RemoveWhere { .. })
+                        && p.starts_with(&tokens(&e.path))
+                })
+            });
+            if !under_removal {
+                problems.push(format!("comment line {} lost: {line}", i + 1));
+            }
+            continue;
+        }
+        let Some(path) = &paths[i] else {
+            // A blank line: only a problem if it was not inside an edit.
+            continue;
+        };
+        if !mine.iter().any(|e| path.starts_with(&tokens(&e.path))) {
+            problems.push(format!(
+                "line {} changed outside every edit ({}): {line}",
+                i + 1,
+                path.join(".")
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_real_render_and_route_is_written_in_place_as_the_tree_reads() {
+    let mut checked = 0;
+    for version in VERSIONS {
+        for dialect in DIALECTS {
+            let name = format!("fixtures/{version}/{dialect}/kof-collectors.yaml");
+            let input = fixture(&name);
+            for (route, flags) in routes() {
+                let plan = plan(&flags);
+                let inplace = render_with(&plan, &input, Outputs::INPLACE).unwrap();
+                let tree = render_with(&plan, &input, Outputs::TREE).unwrap();
+                let case = format!("{name} {route}");
+                assert!(
+                    inplace.fallbacks.is_empty(),
+                    "{case}: fell back: {:?}",
+                    inplace.fallbacks
+                );
+                assert_eq!(inplace.patched.len(), tree.patched.len(), "{case}");
+                let stream = read::split(&input);
+                for (p, t) in inplace.patched.iter().zip(&tree.patched) {
+                    assert_eq!(p.index, t.index, "{case}");
+                    assert_eq!(
+                        value_of(p.index, &p.after),
+                        value_of(t.index, &t.after),
+                        "{case}: doc #{} reads differently in place",
+                        p.index + 1
+                    );
+                    let before = stream.docs[p.index].raw;
+                    let problems = check_lines(p.index, before, &p.after, &inplace.edits);
+                    assert!(
+                        problems.is_empty(),
+                        "{case}: doc #{}:\n{}",
+                        p.index + 1,
+                        problems.join("\n")
+                    );
+                    checked += 1;
+                }
+                assert!(
+                    support::stream_invariants(&input, &inplace.output()).is_empty(),
+                    "{case}"
+                );
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} patched documents checked");
+}
+
+#[test]
+fn line_paths_follow_block_yaml() {
+    let text = "a:\n  b: 1\n  c:\n  - x\n  - d: 2\n    e: |\n      k: v\n# c\nf:\n    - g\n";
+    let got: Vec<Option<String>> = line_paths(text)
+        .into_iter()
+        .map(|p| p.map(|p| p.join(".")))
+        .collect();
+    let want = [
+        Some("a"),
+        Some("a.b"),
+        Some("a.c"),
+        Some("a.c.0"),
+        Some("a.c.1.d"),
+        Some("a.c.1.e"),
+        Some("a.c.1.e"),
+        None,
+        Some("f"),
+        Some("f.0"),
+    ];
+    let want: Vec<Option<String>> = want.iter().map(|w| w.map(str::to_string)).collect();
+    assert_eq!(got, want);
+}
+
+/// The line check has teeth: the tree write of the same route fails it.
+#[test]
+fn the_line_check_catches_a_tree_write() {
+    let input = fixture("fixtures/kof-1.11/helm3/kof-collectors.yaml");
+    let plan = plan(&support::route_flags("regional"));
+    let tree = render_with(&plan, &input, Outputs::TREE).unwrap();
+    let stream = read::split(&input);
+    let lost: usize = tree
+        .patched
+        .iter()
+        .map(|p| check_lines(p.index, stream.docs[p.index].raw, &p.after, &tree.edits).len())
+        .sum();
+    assert!(lost > 100, "only {lost} lines flagged in a tree write");
+}
+
+/// A v1alpha1 collector, whose config is a YAML string, is written from its
+/// tree (edits inside the string are not made in place yet), and counted.
+#[test]
+fn a_v1alpha1_config_string_falls_back_to_the_tree_write() {
+    let input = fixture("fixtures/variants/v1alpha1.yaml");
+    let plan = plan(&support::route_flags("regional"));
+    let out = render_with(&plan, &input, Outputs::INPLACE).unwrap();
+    assert!(!out.fallbacks.is_empty());
+    assert!(
+        out.fallbacks
+            .iter()
+            .all(|(_, why)| why.contains("v1alpha1")),
+        "{:?}",
+        out.fallbacks
+    );
+    let tree = render_with(&plan, &input, Outputs::TREE).unwrap();
+    for (p, t) in out.patched.iter().zip(&tree.patched) {
+        assert_eq!(value_of(p.index, &p.after), value_of(t.index, &t.after));
+    }
+}
