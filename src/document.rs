@@ -136,6 +136,11 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// These outputs, writing patched documents in place when `inplace`.
+    pub fn keeping(self, inplace: bool) -> Outputs {
+        Outputs { inplace, ..self }
+    }
+
     pub const REVIEW: Outputs = Outputs {
         review: true,
         patches: false,

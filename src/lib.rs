@@ -53,38 +53,19 @@ pub fn select(input: &[u8]) -> Result<(read::Stream<'_>, Vec<Selected>)> {
     let (stream, candidates) = scan(input)?;
     let weight = |i: usize| stream.docs[i].raw.len();
     let parsed = par::map(&candidates, weight, |i| document::select_one(&stream, i));
-    let mut selected = Vec::new();
-    for sel in parsed {
-        selected.extend(sel?);
-    }
-    Ok((stream, selected))
+    let selected: Vec<Option<Selected>> = parsed.into_iter().collect::<Result<_>>()?;
+    Ok((stream, selected.into_iter().flatten().collect()))
 }
 
 /// Run the plan over a whole manifest stream.
 pub fn render<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    let inplace = plan.keep_format;
-    render_with(
-        plan,
-        input,
-        Outputs {
-            inplace,
-            ..Outputs::default()
-        },
-    )
+    render_with(plan, input, Outputs::default().keeping(plan.keep_format))
 }
 
 /// As `render`, also keeping each patched resource's redacted before/after
 /// text for `kof-route diff`.
 pub fn render_for_review<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a>> {
-    let inplace = plan.keep_format;
-    render_with(
-        plan,
-        input,
-        Outputs {
-            inplace,
-            ..Outputs::REVIEW
-        },
-    )
+    render_with(plan, input, Outputs::REVIEW.keeping(plan.keep_format))
 }
 
 /// As `render`, also turning each patched resource's edits into a kustomize patch.

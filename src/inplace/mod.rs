@@ -11,17 +11,20 @@
 //! and the text is only used when it reads back as exactly the tree's value,
 //! so the in-place result can never differ from the tree result.
 
+mod keys;
 mod layout;
+mod ops;
+mod seq;
 mod text;
 
 use crate::edit::{Edit, Seg, apply::lower};
 use crate::read::Doc;
 use anyhow::{Result, anyhow};
 use json_patch::PatchOperation;
-use layout::Style;
-use serde_json::{Map, Value};
+use ops::{Splice, add, locate, remove, write_value};
+use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use text::{Lines, Node, Shape};
+use text::Lines;
 
 /// Why a document was written from its tree instead of in place.
 pub type Reason = &'static str;
@@ -188,168 +191,6 @@ impl<'d> Text<'d> {
         out.extend_from_slice(&raw[self.body.1..]);
         Ok(out)
     }
-}
-
-/// Bytes of the text to replace, and what with.
-type Splice = (std::ops::Range<usize>, String);
-
-/// The node at `tokens`, and the style seen on the way to it.
-fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Style), Reason> {
-    let mut node = lines.root()?;
-    let mut st = Style::default();
-    let mut seq_seen = false;
-    for tok in tokens {
-        node = match lines.shape(&node)? {
-            Shape::Map { col, first } => {
-                if let Some(p) = node.parent {
-                    if node.in_map {
-                        st.step = col - p;
-                    } else {
-                        st.item = col - p;
-                    }
-                }
-                let e = lines
-                    .find_entry(col, first, node.end, tok)?
-                    .ok_or("a key the text does not have")?;
-                Node {
-                    line: e.line,
-                    col: e.after,
-                    parent: Some(col),
-                    end: e.end,
-                    in_map: true,
-                }
-            }
-            Shape::Seq { col, first } => {
-                if let Some(p) = node.parent {
-                    st.seq = col - p;
-                    seq_seen = true;
-                }
-                let items = lines.items(col, first, node.end)?;
-                let i: usize = tok.parse().map_err(|_| "a list index that is no number")?;
-                let it = items.get(i).ok_or("a list index the text does not have")?;
-                Node {
-                    line: it.line,
-                    col: col + 1,
-                    parent: Some(col),
-                    end: it.end,
-                    in_map: false,
-                }
-            }
-            _ => return Err("a scalar or flow node on the edited path"),
-        };
-    }
-    if !seq_seen && let Some(off) = lines.nearest_seq_offset(node.line) {
-        st.seq = off;
-    }
-    Ok((node, st))
-}
-
-/// Replace the value of `node` with `v`.
-fn write_value(lines: &Lines<'_>, node: &Node, v: &Value, st: &Style) -> Result<Splice, Reason> {
-    let parent = node.parent.ok_or("replacing the whole document")?;
-    let shape = lines.shape(node)?;
-    let scalar = !matches!(v, Value::Object(m) if !m.is_empty())
-        && !matches!(v, Value::Array(a) if !a.is_empty());
-    if let (Shape::Scalar { start, end }, true) = (shape, scalar) {
-        // Only the scalar's own text: a comment or spaces after it stay.
-        let mut s = String::new();
-        crate::yaml::emit_scalar(&mut s, v, parent);
-        s.pop();
-        if !s.contains('\n') {
-            return Ok((start..end, s));
-        }
-    }
-    let from = lines.start(node.line) + node.col;
-    let to = lines.start(node.end);
-    let mut s = String::new();
-    if node.in_map {
-        layout::entry_value(&mut s, v, parent, st);
-    } else {
-        layout::item_value(&mut s, v, parent, st);
-    }
-    Ok((from..to, s))
-}
-
-/// Add `v` as key (or list position) `last` of the node at `parent`.
-fn add(lines: &Lines<'_>, parent: &[String], last: &str, v: &Value) -> Result<Splice, Reason> {
-    let (node, mut st) = locate(lines, parent)?;
-    match lines.shape(&node)? {
-        Shape::Map { col, first } => {
-            let entries = lines.entries(col, first, node.end)?;
-            if entries.iter().any(|e| e.key == last) {
-                return Err("adding a key the text already has");
-            }
-            if let (Some(p), true) = (node.parent, node.in_map) {
-                st.step = col - p;
-            }
-            let at = lines.start(entries.last().ok_or("an empty mapping")?.end);
-            let mut s = String::new();
-            layout::entry(&mut s, last, v, col, &st);
-            Ok((at..at, s))
-        }
-        Shape::Seq { col, first } => {
-            let items = lines.items(col, first, node.end)?;
-            if let Some(k) = items.first().and_then(|it| lines.item_key_col(col, it)) {
-                st.item = k - col;
-            }
-            let at = match last {
-                "-" => items.len(),
-                n => n.parse().map_err(|_| "a list index that is no number")?,
-            };
-            let line = match at.cmp(&items.len()) {
-                std::cmp::Ordering::Less => items[at].line,
-                std::cmp::Ordering::Equal => items.last().ok_or("an empty list")?.end,
-                std::cmp::Ordering::Greater => return Err("a list index past the end"),
-            };
-            let at = lines.start(line);
-            let mut s = String::new();
-            layout::item(&mut s, v, col, &st);
-            Ok((at..at, s))
-        }
-        Shape::Empty(b'{') => {
-            let m = Map::from_iter([(last.to_string(), v.clone())]);
-            write_value(lines, &node, &Value::Object(m), &st)
-        }
-        Shape::Empty(_) if last == "-" || last == "0" => {
-            write_value(lines, &node, &Value::Array(vec![v.clone()]), &st)
-        }
-        _ => Err("adding into a scalar or null"),
-    }
-}
-
-/// Remove key (or list position) `last` of the node at `parent`.
-fn remove(lines: &Lines<'_>, parent: &[String], last: &str) -> Result<Splice, Reason> {
-    let (node, st) = locate(lines, parent)?;
-    let (line, end, only, first) = match lines.shape(&node)? {
-        Shape::Map { col, first } => {
-            let entries = lines.entries(col, first, node.end)?;
-            let mut hits = entries.iter().filter(|e| e.key == last);
-            let e = hits.next().ok_or("removing a key the text does not have")?;
-            if hits.next().is_some() {
-                return Err("removing a duplicated key");
-            }
-            (e.line, e.end, entries.len() == 1, e.line == node.line)
-        }
-        Shape::Seq { col, first } => {
-            let items = lines.items(col, first, node.end)?;
-            let i: usize = last.parse().map_err(|_| "a list index that is no number")?;
-            let it = items.get(i).ok_or("a list index the text does not have")?;
-            (it.line, it.end, items.len() == 1, false)
-        }
-        _ => return Err("removing from a scalar or flow node"),
-    };
-    if only {
-        // The last entry or item goes: the node becomes `{}` or `[]`.
-        let empty = match lines.shape(&node)? {
-            Shape::Map { .. } => Value::Object(Map::new()),
-            _ => Value::Array(Vec::new()),
-        };
-        return write_value(lines, &node, &empty, &st);
-    }
-    if first && node.parent.is_some() {
-        return Err("removing the first key of a list item");
-    }
-    Ok((lines.start(line)..lines.start(end), String::new()))
 }
 
 /// Apply `edits` to the resource `doc` as `edit::apply::apply` does (same
