@@ -73,11 +73,16 @@ fn exporters(d: &mut Draft<'_>, route: &RouteSpec) {
             continue;
         }
         d.set(&exporter(&r.exporter, &[&r.endpoint_key]), json!(r.url));
-        if let Some(auth) = &r.authenticator {
-            d.set(
+        // Credentials for the old endpoint must not travel to the new one: the
+        // exporter's headers go, and so does its authenticator unless the
+        // route sets its own (without basic auth, the exporter has none).
+        d.remove(&exporter(&r.exporter, &["headers"]));
+        match &r.authenticator {
+            Some(auth) => d.set(
                 &exporter(&r.exporter, &["auth", "authenticator"]),
                 json!(auth),
-            );
+            ),
+            None => d.remove(&exporter(&r.exporter, &["auth"])),
         }
         for (k, v) in &r.tls {
             d.set(&exporter(&r.exporter, &["tls", k]), v.clone());
@@ -213,6 +218,27 @@ mod tests {
         let before = doc.clone();
         assert_eq!(route(&mut doc, &regional_like()), 0);
         assert_eq!(doc, before);
+    }
+
+    #[test]
+    fn credentials_of_the_old_endpoint_do_not_travel() {
+        let old = json!({"exporters": {"otlphttp/logs": {"logs_endpoint": "http://in",
+            "auth": {"authenticator": "oauth2client/local"},
+            "headers": {"Authorization": "Basic ${env:LOCAL}", "X-Scope": "a"}}}});
+        let mut doc = collector(old.clone());
+        route(&mut doc, &regional_like());
+        assert_eq!(
+            doc["spec"]["config"]["exporters"]["otlphttp/logs"],
+            json!({"logs_endpoint": "https://vmauth.d/vli", "auth": {"authenticator": "basicauth/logs"}})
+        );
+        let mut no_basic_auth = regional_like();
+        no_basic_auth.repoint[0].authenticator = None;
+        let mut doc = collector(old);
+        route(&mut doc, &no_basic_auth);
+        assert_eq!(
+            doc["spec"]["config"]["exporters"]["otlphttp/logs"],
+            json!({"logs_endpoint": "https://vmauth.d/vli"})
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Stage 3, edit: the edits a route makes to the OpenCost Deployment.
 //!
-//! The container to edit is the one whose env has KOF's endpoint variable (the
-//! query container), found by content, not by name; where containers, env,
+//! The containers to edit are those whose env has KOF's endpoint variable (the
+//! query containers: every one, so none keeps the local endpoint or its
+//! credentials), found by content, not by name; where containers, env,
 //! volumes and volumeMounts live comes from the kind table. Env entries are
 //! upserted by name; nothing else is touched.
 
@@ -12,47 +13,70 @@ use crate::select::KindSpec;
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
-/// Index of the container that queries Prometheus.
-pub fn query_container(doc: &Value, spec: &KindSpec) -> Option<usize> {
-    let containers = super::get(doc, &path(spec.containers?))?.as_array()?;
-    containers.iter().position(|c| {
+/// The containers' count and the indexes of those that query Prometheus.
+pub fn query_containers(doc: &Value, spec: &KindSpec) -> (usize, Vec<usize>) {
+    let Some(containers) = spec
+        .containers
+        .and_then(|c| super::get(doc, &path(c)))
+        .and_then(Value::as_array)
+    else {
+        return (0, Vec::new());
+    };
+    let queries = |c: &Value| {
         super::get(c, &path(spec.env))
             .and_then(Value::as_array)
             .is_some_and(|env| {
                 env.iter()
                     .any(|e| e.get("name").and_then(Value::as_str) == Some(OPENCOST_ENDPOINT_VAR))
             })
-    })
+    };
+    let found = (0..containers.len())
+        .filter(|&i| queries(&containers[i]))
+        .collect();
+    (containers.len(), found)
 }
 
 /// The edits `oc` makes to the OpenCost Deployment `doc` (resource `index`).
 pub fn edits(index: usize, doc: &Value, spec: &KindSpec, oc: &OpenCostSpec) -> Result<Vec<Edit>> {
-    let (Some(containers), Some(i)) = (spec.containers, query_container(doc, spec)) else {
+    let (count, queries) = query_containers(doc, spec);
+    let Some(containers) = spec.containers.filter(|_| !queries.is_empty()) else {
         bail!(
             "no container in {} has {OPENCOST_ENDPOINT_VAR} in its env",
             spec.containers.unwrap_or_default().join(".")
         );
     };
-    let mut container = path(containers);
-    container.push(Seg::Index(i));
-    let env = join(&container, spec.env);
+    let container = |i: usize| {
+        let mut c = path(containers);
+        c.push(Seg::Index(i));
+        c
+    };
     let mut d = Draft::new(index, doc, Vec::new());
-    // The container was chosen by its env: a patch must find that env as it was.
-    d.expect(&env);
-    for (name, value) in &oc.values {
-        d.upsert(&env, "name", json!({"name": name, "value": value}));
+    // The containers were chosen by their env: a patch must find every
+    // container's env as it was.
+    for i in 0..count {
+        d.expect(&join(&container(i), spec.env));
     }
-    for secret in &oc.secrets {
-        d.upsert(&env, "name", secret.entry());
-    }
-    for name in &oc.remove {
-        d.remove_where(&env, "name", json!(name));
+    for &i in &queries {
+        let env = join(&container(i), spec.env);
+        for (name, value) in &oc.values {
+            d.upsert(&env, "name", json!({"name": name, "value": value}));
+        }
+        for secret in &oc.secrets {
+            d.upsert(&env, "name", secret.entry());
+        }
+        for name in &oc.remove {
+            d.remove_where(&env, "name", json!(name));
+        }
+        for mount in &oc.volume_mounts {
+            d.upsert(
+                &join(&container(i), spec.volume_mounts),
+                "name",
+                mount.clone(),
+            );
+        }
     }
     for volume in &oc.volumes {
         d.upsert(&path(spec.volumes), "name", volume.clone());
-    }
-    for mount in &oc.volume_mounts {
-        d.upsert(&join(&container, spec.volume_mounts), "name", mount.clone());
     }
     Ok(d.edits)
 }
@@ -129,6 +153,28 @@ mod tests {
             pod["containers"][0]["volumeMounts"],
             json!([{"name": "ca", "mountPath": "/ca"}])
         );
+    }
+
+    #[test]
+    fn every_query_container_is_routed() {
+        let q = |name: &str| {
+            json!({"name": name, "env": [{"name": OPENCOST_ENDPOINT_VAR, "value": "http://in"},
+            {"name": "DB_BASIC_AUTH_PW", "valueFrom": {"secretKeyRef": {"name": "local", "key": "password"}}}]})
+        };
+        let mut doc = deployment(json!([q("sidecar"), {"name": "ui"}, q("opencost")]));
+        assert_eq!(route(&mut doc, &spec()), 4);
+        let containers = &doc["spec"]["template"]["spec"]["containers"];
+        for i in [0, 2] {
+            assert_eq!(
+                containers[i]["env"][0]["value"],
+                "https://vmauth.d/vm/select/0/prometheus"
+            );
+            assert_eq!(
+                containers[i]["env"][1]["valueFrom"]["secretKeyRef"]["name"],
+                "creds"
+            );
+        }
+        assert!(containers[1].get("env").is_none());
     }
 
     #[test]

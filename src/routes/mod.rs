@@ -145,7 +145,8 @@ pub struct Repoint {
     pub exporter: String,
     pub endpoint_key: String,
     pub url: String,
-    /// Extension set as `auth.authenticator`; `None` leaves `auth` alone.
+    /// Extension set as `auth.authenticator`; `None` removes `auth` (the old
+    /// endpoint's authenticator must not follow the data).
     pub authenticator: Option<String>,
     /// Merged into the exporter's `tls`.
     pub tls: Map<String, Value>,
