@@ -96,9 +96,7 @@ pub fn edits(sel: &Selected, route: &RouteSpec) -> Result<Vec<Edit>> {
     match sel.kind.role {
         Role::Collector => {
             let config = select::config_of(&sel.value, sel.kind)?;
-            Ok(edit::collector::edits(
-                sel.index, &sel.value, &config, sel.kind, route,
-            ))
+            edit::collector::edits(sel.index, &sel.value, &config, sel.kind, route)
         }
         Role::OpenCost => match &route.opencost {
             Some(oc) => edit::opencost::edits(sel.index, &sel.value, sel.kind, oc),

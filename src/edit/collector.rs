@@ -10,6 +10,7 @@ use super::{Draft, Edit, Path, Seg, join, path};
 use crate::kof::{CLUSTER_PROCESSOR, METRICS_EXPORTER};
 use crate::routes::RouteSpec;
 use crate::select::KindSpec;
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 fn key(k: &str) -> Seg {
@@ -24,10 +25,10 @@ pub fn edits(
     config: &Value,
     spec: &KindSpec,
     route: &RouteSpec,
-) -> Vec<Edit> {
+) -> Result<Vec<Edit>> {
     let base = spec.config.map(path).unwrap_or_default();
     let mut d = Draft::new(index, config, base);
-    exporters(&mut d, route);
+    exporters(&mut d, route)?;
     extensions_and_labels(&mut d, route);
     let mut edits = d.edits;
     let mut d = Draft::new(index, doc, Vec::new());
@@ -41,7 +42,7 @@ pub fn edits(
         d.upsert(&path(spec.volume_mounts), "name", mount.clone());
     }
     edits.append(&mut d.edits);
-    edits
+    Ok(edits)
 }
 
 fn exporter(name: &str, rest: &[&str]) -> Path {
@@ -50,8 +51,17 @@ fn exporter(name: &str, rest: &[&str]) -> Path {
     p
 }
 
-fn exporters(d: &mut Draft<'_>, route: &RouteSpec) {
+fn exporters(d: &mut Draft<'_>, route: &RouteSpec) -> Result<()> {
     for (name, def) in &route.define_exporters {
+        // The collector's own exporter of that name (the chart's `otlp/agent`,
+        // say) is not the route's to replace; its own earlier result is equal.
+        if d.get(&exporter(name, &[])).is_some_and(|old| old != def) {
+            bail!(
+                "spec.config.exporters.{} is already defined in this collector, and a route \
+                 exporter may not replace it: give the exporter another name",
+                crate::names::escape(name)
+            );
+        }
         d.set(&exporter(name, &[]), def.clone());
     }
     for (name, def) in &route.default_exporters {
@@ -88,6 +98,7 @@ fn exporters(d: &mut Draft<'_>, route: &RouteSpec) {
             d.set(&exporter(&r.exporter, &["tls", k]), v.clone());
         }
     }
+    Ok(())
 }
 
 fn extensions_and_labels(d: &mut Draft<'_>, route: &RouteSpec) {
@@ -164,7 +175,7 @@ mod tests {
     /// Route `doc` as the pipeline does; returns how many edits changed something.
     fn route(doc: &mut Value, spec: &RouteSpec) -> usize {
         let config = doc["spec"]["config"].clone();
-        let edits = edits(0, doc, &config, &COLLECTOR, spec);
+        let edits = edits(0, doc, &config, &COLLECTOR, spec).unwrap();
         apply(doc, Some(&path(&["spec", "config"])), &edits).unwrap();
         edits
             .iter()
@@ -218,6 +229,30 @@ mod tests {
         let before = doc.clone();
         assert_eq!(route(&mut doc, &regional_like()), 0);
         assert_eq!(doc, before);
+    }
+
+    #[test]
+    fn a_route_exporter_never_replaces_the_collectors_own() {
+        let spec = RouteSpec {
+            define_exporters: vec![("otlp/agent".into(), json!({"endpoint": "https://vendor"}))],
+            ..Default::default()
+        };
+        let doc = collector(json!({"exporters": {"otlp/agent": {"endpoint": "local:4317"}}}));
+        let config = doc["spec"]["config"].clone();
+        let err = edits(0, &doc, &config, &COLLECTOR, &spec)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("exporters.otlp/agent is already defined"),
+            "{err}"
+        );
+        let mut mine = collector(json!({"exporters": {}}));
+        assert_eq!(route(&mut mine, &spec), 1);
+        assert_eq!(
+            route(&mut mine, &spec),
+            0,
+            "its own earlier result is no collision"
+        );
     }
 
     #[test]

@@ -216,7 +216,7 @@ mod tests {
         doc["spec"]["config"]["exporters"]["otlphttp/profiles"] =
             json!({"profiles_endpoint": "http://local"});
         let config = doc["spec"]["config"].clone();
-        let edits = collector::edits(0, &doc, &config, &COLLECTOR, &route);
+        let edits = collector::edits(0, &doc, &config, &COLLECTOR, &route).unwrap();
         apply(&mut doc, Some(&path(&["spec", "config"])), &edits).unwrap();
         let c = &doc["spec"]["config"];
         assert_eq!(
