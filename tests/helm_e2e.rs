@@ -181,7 +181,14 @@ fn find_helm_binary(want: &str) -> Result<Engine, String> {
             helm.display()
         ));
     }
+    // Even the version probe sees no user configuration: a HOME of its own.
+    let home = std::env::temp_dir().join(format!("kof-route-helm-probe-{}", std::process::id()));
     let out = clean_command(&helm)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("KUBECONFIG", home.join("no-kubeconfig"))
         .args(["version", "--template", "{{.Version}}"])
         .output()
         .map_err(|e| format!("cannot run {}: {e}", helm.display()))?;
