@@ -88,6 +88,11 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(".last-run.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text)?;
+    // Renaming over an existing file makes ext4 (auto_da_alloc) write the new
+    // file's blocks out at once, which cost more than routing a whole chart;
+    // removing the old log first keeps the write lazy, and a reader still
+    // sees a whole log or none.
+    let _ = std::fs::remove_file(path);
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
