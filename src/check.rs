@@ -51,6 +51,13 @@ fn list(v: Option<&Value>) -> Vec<&str> {
 
 /// All problems of one collector: `doc` is the resource, `config` its parsed config.
 pub fn collector(doc: &Value, config: &Value) -> Vec<Problem> {
+    routed(doc, config, &BTreeSet::new())
+}
+
+/// As `collector`, for a collector a route has edited: a `${env:NAME}` with a
+/// name in `introduced` (the route wrote it) is an error without a source in
+/// `spec.env`, whatever else might provide it, since the route owns it.
+pub fn routed(doc: &Value, config: &Value, introduced: &BTreeSet<String>) -> Vec<Problem> {
     let mut out = Vec::new();
     let extensions = names(config, "extensions");
     let connectors = names(config, "connectors");
@@ -65,9 +72,9 @@ pub fn collector(doc: &Value, config: &Value) -> Vec<Problem> {
     }
     pipelines(config, service, &connectors, &mut out);
     null_exporters(config, &mut out);
-    authenticators(config, &extensions, &enabled, &mut out);
+    extension_refs(config, &extensions, &enabled, &mut out);
     ca_files(doc, config, &mut out);
-    env_refs(doc, config, &mut out);
+    env_refs(doc, config, introduced, &mut out);
     out
 }
 
@@ -159,28 +166,38 @@ fn null_exporters(config: &Value, out: &mut Vec<Problem>) {
     }
 }
 
-fn authenticators(
+/// Where a component names an extension it needs (section, keys below the
+/// component): an authenticator, or persistent storage for a queue or for a
+/// receiver's offsets. The collector refuses to start when the extension is
+/// not defined or not enabled in `service.extensions`.
+const EXTENSION_REFS: &[(&str, &[&str])] = &[
+    ("receivers", &["auth", "authenticator"]),
+    ("exporters", &["auth", "authenticator"]),
+    ("exporters", &["sending_queue", "storage"]),
+    ("receivers", &["storage"]),
+];
+
+fn extension_refs(
     config: &Value,
     extensions: &BTreeSet<&str>,
     enabled: &[&str],
     out: &mut Vec<Problem>,
 ) {
-    for section in ["receivers", "exporters"] {
+    for (section, keys) in EXTENSION_REFS {
         let Some(components) = config.get(section).and_then(Value::as_object) else {
             continue;
         };
         for (name, def) in components {
-            let Some(auth) = at(def, ["auth", "authenticator"]).and_then(Value::as_str) else {
+            let named = keys.iter().try_fold(def, |v, k| v.get(k));
+            let Some(ext) = named.and_then(Value::as_str) else {
                 continue;
             };
-            let at = format!("{section}.{name}.auth.authenticator");
-            if !extensions.contains(auth) {
+            let at = format!("{section}.{name}.{}", keys.join("."));
+            if !extensions.contains(ext) {
+                out.push(error(format!("{at}: {ext:?} is not defined in extensions")));
+            } else if !enabled.contains(&ext) {
                 out.push(error(format!(
-                    "{at}: {auth:?} is not defined in extensions"
-                )));
-            } else if !enabled.contains(&auth) {
-                out.push(error(format!(
-                    "{at}: {auth:?} is not listed in service.extensions"
+                    "{at}: {ext:?} is not listed in service.extensions"
                 )));
             }
         }
@@ -216,7 +233,15 @@ fn strings<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
     }
 }
 
-fn env_refs(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
+/// The names of every `${env:NAME}` in `values`' strings.
+pub fn env_names<'v>(values: impl IntoIterator<Item = &'v Value>) -> BTreeSet<String> {
+    let mut texts = Vec::new();
+    values.into_iter().for_each(|v| strings(v, &mut texts));
+    let names = texts.into_iter().flat_map(env_references);
+    names.map(str::to_string).collect()
+}
+
+fn env_refs(doc: &Value, config: &Value, introduced: &BTreeSet<String>, out: &mut Vec<Problem>) {
     let spec = doc.get("spec");
     let provided: BTreeSet<&str> = list_of_names(spec.and_then(|s| s.get("env")));
     let env_from = spec
@@ -230,22 +255,18 @@ fn env_refs(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
         if provided.contains(name) || !seen.insert(name) {
             continue;
         }
-        let severity = if is_credential_var(name) && !env_from {
-            Severity::Error
+        let (severity, why) = if introduced.contains(name) {
+            (Severity::Error, "; the route wrote it")
+        } else if env_from {
+            (Severity::Warning, " (spec.envFrom may provide it)")
+        } else if is_credential_var(name) {
+            (Severity::Error, "")
         } else {
-            Severity::Warning
+            // The operator sets no variable of its own in the collector's
+            // container; the collector reads an unset one as empty.
+            (Severity::Warning, "; the collector will read it as empty")
         };
-        let may = if env_from {
-            "spec.envFrom"
-        } else {
-            "the operator"
-        };
-        let message = match severity {
-            Severity::Error => format!("${{env:{name}}} has no source in spec.env"),
-            Severity::Warning => {
-                format!("${{env:{name}}} has no source in spec.env ({may} may provide it)")
-            }
-        };
+        let message = format!("${{env:{name}}} has no source in spec.env{why}");
         let message = crate::names::escape(&message).into_owned();
         out.push(Problem { severity, message });
     }
@@ -325,16 +346,65 @@ mod tests {
             (
                 json!({"x": "${env:MY_POD_IP}:4317"}),
                 Warning,
-                "${env:MY_POD_IP} has no source in spec.env (the operator may provide it)",
+                "${env:MY_POD_IP} has no source in spec.env; the collector will read it as empty",
             ),
         ];
-        for (config, severity, message) in cases {
+        let more = [
+            (
+                json!({"exporters": {"e": {"sending_queue": {"storage": "file_storage/q"}}},
+                       "extensions": {"file_storage/q": {}}}),
+                Error,
+                "exporters.e.sending_queue.storage: \"file_storage/q\" is not listed in service.extensions",
+            ),
+            (
+                json!({"receivers": {"filelog": {"storage": "file_storage"}}}),
+                Error,
+                "receivers.filelog.storage: \"file_storage\" is not defined in extensions",
+            ),
+        ];
+        for (config, severity, message) in cases.into_iter().chain(more) {
             let got = problems(config.clone(), json!([]));
             assert!(
                 got.contains(&(severity, message.to_string())),
                 "{config}: {got:?}"
             );
         }
+    }
+
+    /// Issue 14, item 10: a reference the route wrote is the route's to
+    /// source; others may come from `spec.envFrom`.
+    #[test]
+    fn an_unsourced_reference_the_route_wrote_is_an_error() {
+        let config = json!({"x": "${env:VENDOR_HOST}", "y": "${env:MY_POD_IP}"});
+        let wrote: BTreeSet<String> = ["VENDOR_HOST".to_string()].into();
+        let doc = json!({"spec": {"envFrom": [{"secretRef": {"name": "s"}}]}});
+        let got: Vec<_> = routed(&doc, &config, &wrote)
+            .into_iter()
+            .map(|p| (p.severity, p.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Severity::Error,
+                    "${env:VENDOR_HOST} has no source in spec.env; the route wrote it".to_string()
+                ),
+                (
+                    Severity::Warning,
+                    "${env:MY_POD_IP} has no source in spec.env (spec.envFrom may provide it)"
+                        .to_string()
+                ),
+            ]
+        );
+        let none = collector(&doc, &config);
+        assert!(
+            none.iter().all(|p| p.severity == Severity::Warning),
+            "{none:?}"
+        );
+        assert_eq!(
+            env_names([&json!({"a": ["${env:A}", {"b": "x ${env:B}"}]})]),
+            BTreeSet::from(["A".to_string(), "B".to_string()])
+        );
     }
 
     /// Issue 14, item 13: a pipeline name with control characters is escaped.

@@ -231,7 +231,16 @@ pub fn route(
         r.review = original.map(|o| (o, yaml::emit(&redact::redact(&sel.value))));
     }
     if collector {
-        let after = problems(&sel.value, sel.kind);
+        let wrote = check::env_names(
+            edits
+                .iter()
+                .filter(|e| e.op != Op::Expect)
+                .filter_map(Edit::new_value),
+        );
+        let after = match select::config_of(&sel.value, sel.kind) {
+            Ok(config) => check::routed(&sel.value, &config, &wrote),
+            Err(_) => problems(&sel.value, sel.kind),
+        };
         let before = inherited(stream, idx, changed, &after)?;
         judge(&mut r, &before, after);
     }
