@@ -61,7 +61,17 @@ fn refuse_secrets(op: &Value) -> Result<()> {
         Some(text) if text.contains('\n') => crate::yaml::parse(text).unwrap_or(Value::Null),
         _ => v.clone(),
     };
-    if crate::redact::redact(&parsed) != parsed {
+    // A value is judged where it sits: `{X-Scope: v}` is a secret as the
+    // value of `headers`, `{key: v}` as the value of `api`.
+    let path = op["path"].as_str().unwrap_or_default();
+    let placed = path
+        .rsplit('/')
+        .filter(|t| !t.is_empty())
+        .fold(parsed, |v, t| {
+            let key = t.replace("~1", "/").replace("~0", "~");
+            Value::Object([(key, v)].into_iter().collect())
+        });
+    if crate::redact::redact(&placed) != placed {
         anyhow::bail!(
             "the patch would have to carry a value that may be secret at {} (a literal \
              credential in the render); export writes only references to Secrets",
@@ -241,6 +251,21 @@ mod tests {
             err.contains("/spec/env") && !err.contains("hunter2"),
             "{err}"
         );
+    }
+
+    /// Found by tests/secret_props.rs: a header map judged alone held no
+    /// secret-looking key, so a `test` carried the literal header to Git.
+    #[test]
+    fn a_value_is_judged_where_it_sits() {
+        let doc = json!({"spec": {"config": {"exporters": {"x": {
+            "headers": {"X-Scope": "hunter2"}, "api": {"key": "hunter3"}}}}}});
+        let exporter = ["spec", "config", "exporters", "x"];
+        for (key, secret) in [("headers", "hunter2"), ("api", "hunter3")] {
+            let mut d = Draft::new(0, &doc, Vec::new());
+            d.remove(&crate::edit::join(&path(&exporter), &[key]));
+            let err = operations(&doc, None, &d.edits).unwrap_err().to_string();
+            assert!(err.contains(key) && !err.contains(secret), "{err}");
+        }
     }
 
     #[test]
