@@ -128,10 +128,21 @@ pub fn parse(index: usize, doc: &Doc<'_>) -> Result<Value> {
             DocId::guess(index, doc.raw, doc.line)
         )
     })?;
-    // Go's YAML reader (Helm, kubectl) skips a byte-order mark at the start of a
-    // document, as a template saved with one renders; so do we.
-    let text = strip_boms(text);
-    yaml::parse(&text).map_err(|e| {
+    // Kubernetes' reader (go-yaml v2 under sigs.k8s.io/yaml) skips a
+    // byte-order mark only at the start of the stream (see `read`); anywhere
+    // else it is a character of the text after it, so `\u{feff}apiVersion` is
+    // not `apiVersion` (kubectl: "apiVersion not set"). Reading past it would
+    // route a document Kubernetes reads otherwise.
+    if let Some(at) = memchr::memmem::find(doc.raw, "\u{feff}".as_bytes()) {
+        let line = doc.line + memchr::memchr_iter(b'\n', &doc.raw[..at]).count();
+        bail!(
+            "{}: a byte-order mark (U+FEFF) at line {line}, which Kubernetes reads as part \
+             of the text after it (a key `\\u{{feff}}apiVersion` is not `apiVersion`); \
+             remove it from the template",
+            DocId::guess(index, doc.raw, doc.line)
+        );
+    }
+    yaml::parse(text).map_err(|e| {
         anyhow!(
             "{}: invalid YAML at line {}: {}",
             DocId::guess(index, doc.raw, doc.line),
@@ -139,18 +150,6 @@ pub fn parse(index: usize, doc: &Doc<'_>) -> Result<Value> {
             e.message
         )
     })
-}
-
-/// `text` without byte-order marks at the start of a line.
-fn strip_boms(text: &str) -> std::borrow::Cow<'_, str> {
-    const BOM: char = '\u{feff}';
-    if !text.contains(BOM) {
-        return text.into();
-    }
-    text.split_inclusive('\n')
-        .map(|line| line.trim_start_matches(BOM))
-        .collect::<String>()
-        .into()
 }
 
 /// Recognise a parsed document: the row of `KINDS` it matches.

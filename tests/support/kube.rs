@@ -22,11 +22,10 @@ pub fn kubectl() -> PathBuf {
     }
 }
 
-/// The documents of a YAML stream as Kubernetes reads them, in a stable order.
-pub fn as_kubernetes_reads(dir: &Path, yaml: &[u8]) -> Vec<Value> {
+fn annotate(dir: &Path, yaml: &[u8]) -> std::process::Output {
     let file = dir.join("read.yaml");
     std::fs::write(&file, yaml).unwrap();
-    let out = Command::new(kubectl())
+    Command::new(kubectl())
         .args([
             "annotate",
             "--local",
@@ -37,7 +36,18 @@ pub fn as_kubernetes_reads(dir: &Path, yaml: &[u8]) -> Vec<Value> {
         ])
         .arg(&file)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Whether Kubernetes reads every document of a YAML stream.
+#[allow(dead_code)]
+pub fn reads(dir: &Path, yaml: &[u8]) -> bool {
+    annotate(dir, yaml).status.success()
+}
+
+/// The documents of a YAML stream as Kubernetes reads them, in a stable order.
+pub fn as_kubernetes_reads(dir: &Path, yaml: &[u8]) -> Vec<Value> {
+    let out = annotate(dir, yaml);
     assert!(
         out.status.success(),
         "kubectl annotate: {}",
