@@ -11,7 +11,8 @@ use clap::CommandFactory;
 use kof_route::cli::Cli;
 use kof_route::cli::plan::Plan;
 use kof_route::routes::{REGISTRY, Route};
-use kof_route::{read, render, select, write, yaml};
+use kof_route::{read, redact, render, render_for_review, report, select, write, yaml};
+use serde_json::Value;
 use std::sync::{LazyLock, OnceLock};
 
 /// The stream splitter over any bytes: it never panics, every byte lands in
@@ -102,6 +103,7 @@ pub fn render_with_route_byte(data: &[u8]) {
         return;
     };
     let plan = &plans()[usize::from(pick) % ROUTES.len()];
+    no_secret_is_shown(plan, input);
     let rendered = match render(plan, input) {
         Ok(r) => r,
         Err(e) => {
@@ -171,5 +173,67 @@ fn fast_agrees_with_full(text: &str) {
             "parse_fast reads what parse_full refuses in {text:?}\n fast: {fast}\n full: error at line {}, column {}: {}",
             e.line, e.column, e.message
         ),
+    }
+}
+
+/// What `redact` hides in the selected documents: each hidden string (inside
+/// a v1alpha1 config string too), when it is long enough not to occur by
+/// chance and occurs nowhere in the redacted documents themselves.
+fn hidden_strings(input: &[u8]) -> Vec<String> {
+    fn walk(a: &Value, b: &Value, out: &mut Vec<String>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => x
+                .iter()
+                .filter_map(|(k, xa)| Some((xa, y.get(k)?)))
+                .for_each(|(xa, yb)| walk(xa, yb, out)),
+            (Value::Array(x), Value::Array(y)) => {
+                x.iter().zip(y).for_each(|(xa, yb)| walk(xa, yb, out))
+            }
+            (Value::String(x), Value::String(y)) if x != y => {
+                match (yaml::parse(x), yaml::parse(y)) {
+                    (Ok(xa @ Value::Object(_)), Ok(yb @ Value::Object(_))) => walk(&xa, &yb, out),
+                    _ => out.push(x.clone()),
+                }
+            }
+            _ if a != b => out.push(a.to_string()),
+            _ => {}
+        }
+    }
+    let Ok((_, selected)) = select(input) else {
+        return Vec::new();
+    };
+    let mut hidden = Vec::new();
+    let mut shown = String::new();
+    for sel in &selected {
+        let redacted = redact::redact(&sel.value);
+        walk(&sel.value, &redacted, &mut hidden);
+        shown.push_str(&redacted.to_string());
+        shown.push_str(&yaml::emit(&redacted));
+    }
+    hidden.retain(|h| h.len() >= 8 && !shown.contains(h.as_str()));
+    hidden
+}
+
+/// `diff`, `--explain`, the warnings and any error print no value `redact`
+/// hides (issue 14: secrets never reach what a person reads).
+fn no_secret_is_shown(plan: &Plan, input: &[u8]) {
+    let hidden = hidden_strings(input);
+    if hidden.is_empty() {
+        return;
+    }
+    let shown = match render_for_review(plan, input) {
+        Ok(r) => [
+            report::diff(&r, false),
+            report::explain(&r),
+            r.warnings.join("\n"),
+        ]
+        .concat(),
+        Err(e) => format!("{e:#}"),
+    };
+    for h in &hidden {
+        assert!(
+            !shown.contains(h.as_str()),
+            "a hidden value is shown: {h:?}\n{shown}"
+        );
     }
 }
