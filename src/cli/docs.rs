@@ -38,7 +38,17 @@ pub fn completion_script(shell: Shell) -> String {
             out.push('\n');
             out
         }
-        Shell::Fish => script,
+        // fish's script decides whether a subcommand was given by running
+        // argparse over the words before the cursor; after a flag that takes
+        // a value (`kof-route --route <TAB>`) argparse fails for want of it
+        // and nothing of the top level is offered (fish falls back to file
+        // names). Retry without that last word.
+        Shell::Fish => script.replace(
+            "    argparse -s (__fish_kof_route_global_optspecs) -- $cmd 2>/dev/null\n    or return\n",
+            "    argparse -s (__fish_kof_route_global_optspecs) -- $cmd 2>/dev/null\n    \
+             or argparse -s (__fish_kof_route_global_optspecs) -- $cmd[1..-2] 2>/dev/null\n    \
+             or return\n",
+        ),
     }
 }
 
