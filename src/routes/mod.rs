@@ -52,7 +52,9 @@ pub enum KofChild {
 
 use Setting::*;
 
+/// What the regional routes accept; the in-mesh one has no domain.
 const REGIONAL_SETTINGS: &[Setting] = &[
+    RegionalDomain,
     RegionalCluster,
     RegionalNamespace,
     CredsSecret,
@@ -89,9 +91,7 @@ pub static REGISTRY: [Route; 5] = [
         needs: "--regional-domain, and --regional-cluster or --creds-secret",
         changes: "points the four KOF exporters at https://vmauth.DOMAIN with basicauth extensions and KOF_VM_USER/KOF_VM_PASSWORD \
       from the creds secret; cluster labels; OpenCost reads from the regional vmauth",
-        accepts: &[RegionalDomain, RegionalCluster, RegionalNamespace, CredsSecret, NoBasicAuth, KofLayout,
-            WriteMetricsEndpoint, WriteLogsEndpoint, WriteAuditLogsEndpoint, WriteTracesEndpoint,
-            ReadMetricsEndpoint, InsecureSkipVerify, CaSecret, CaKey],
+        accepts: REGIONAL_SETTINGS,
         requires: &[&[RegionalDomain], &[RegionalCluster, CredsSecret, NoBasicAuth]],
         example: &["--regional-domain=example.com", "--regional-cluster=regional-1"],
         build: regional::vmauth,
@@ -102,7 +102,7 @@ pub static REGISTRY: [Route; 5] = [
         about: "Send data to a regional cluster's vmauth inside the Istio mesh",
         needs: "--regional-cluster",
         changes: "as regional, with in-mesh endpoints http://REGIONAL-vmauth:8427",
-        accepts: REGIONAL_SETTINGS,
+        accepts: REGIONAL_SETTINGS.split_at(1).1,
         requires: &[&[RegionalCluster]],
         example: &["--regional-cluster=regional-1"],
         build: regional::mesh,
@@ -218,6 +218,16 @@ impl RouteSpec {
 mod tests {
     use super::*;
     use crate::cli::plan::Plan;
+
+    #[test]
+    fn the_mesh_route_accepts_the_regional_settings_but_the_domain() {
+        let (regional, mesh) = (find("regional").unwrap(), find("regional-istio").unwrap());
+        assert!(
+            regional.accepts.contains(&RegionalDomain) && !mesh.accepts.contains(&RegionalDomain)
+        );
+        assert_eq!(regional.accepts.len(), mesh.accepts.len() + 1);
+        assert!(mesh.accepts.iter().all(|s| regional.accepts.contains(s)));
+    }
 
     /// A route that exists only in this test: one entry, no other module touched.
     static BLACKHOLE: Route = Route {
