@@ -1,0 +1,316 @@
+//! kof-route reads a manifest as Kubernetes reads it: a generated
+//! differential test against kubectl (sigs.k8s.io/yaml, i.e. go-yaml v2 and a
+//! conversion to JSON), over hundreds of scalar spellings placed both as a
+//! value and as a mapping key, plus merge keys and quoted line breaks.
+//!
+//! kubectl runs once over a multi-document stream of all accepted cases (not
+//! once per case); the few cases kof-route refuses are each run alone, and
+//! kubectl must refuse them too. Numbers compare by value: Kubernetes' JSON
+//! writes the float 1000.0 as `1000`, which means the same to the API server.
+
+mod support;
+
+use serde_json::Value;
+use std::process::Command;
+
+/// Spellings that are plain scalars in both key and value position.
+fn spellings() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let words = [
+        "y", "yes", "n", "no", "on", "off", "true", "false", "null", "t", "f", "nul", "yess",
+    ];
+    for w in words {
+        let upper = w.to_uppercase();
+        let title = format!("{}{}", &upper[..1], &w[1..]);
+        let mixed: String = w
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match i % 2 {
+                1 => c.to_ascii_uppercase(),
+                _ => c,
+            })
+            .collect();
+        let mixed2: String = w
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match i % 2 {
+                0 => c.to_ascii_uppercase(),
+                _ => c,
+            })
+            .collect();
+        out.extend([w.to_string(), upper, title, mixed, mixed2]);
+    }
+    out.extend(["~", "Null", "NULL", "nULL", ".nan", ".NaN", ".NAN", ".Nan"].map(String::from));
+    out.extend(
+        [
+            "-.inf", "+.INF", "-.Inf", ".inF", "inf", "-inf", "nan", "NaN", "Infinity",
+        ]
+        .map(String::from),
+    );
+    let bodies = [
+        "0",
+        "00",
+        "07",
+        "08",
+        "09",
+        "0700",
+        "0755",
+        "0o17",
+        "0O17",
+        "0o8",
+        "0x1F",
+        "0X1f",
+        "0x",
+        "0xg",
+        "0b101",
+        "0B11",
+        "0b2",
+        "1",
+        "12",
+        "1_000",
+        "1_",
+        "1__0",
+        "_1",
+        "0_7",
+        "0_8",
+        "0x_1F",
+        "0b_1",
+        "0o_7",
+        "1.",
+        "0.",
+        "00.5",
+        "1.5",
+        "1.50",
+        "1_0.5",
+        "0.1_0",
+        ".5",
+        "._5",
+        ".5_0",
+        ".5e3",
+        ".e3",
+        "5.e3",
+        "1e3",
+        "1E3",
+        "1e+3",
+        "1e-3",
+        "1e",
+        "e3",
+        "1e3.5",
+        "1_0e1_0",
+        "1e_3",
+        "0e0",
+        "1.2.3",
+        "0x1p3",
+        "1e999",
+        "1e-999",
+        "1e21",
+        "1e20",
+        "1e6",
+        "123456789.0",
+        "123456",
+        "1234567",
+        "0.0001",
+        "1e-5",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+        "0x7FFFFFFFFFFFFFFF",
+        "0xFFFFFFFFFFFFFFFF",
+        "0x1FFFFFFFFFFFFFFFF",
+        "1_2_3",
+        "12_",
+        "0x1F_",
+        "0b1_0_1",
+        "0.0",
+        "10s",
+        "512Mi",
+        "1Gi",
+        "100m",
+        "1.11.0",
+        "2001-12-14",
+        "2001-12-14t21:59:43.10Z",
+        "1:20",
+        "190:20:30",
+        "0.0.0.0",
+        "1/2",
+    ];
+    for b in bodies {
+        for sign in ["", "-", "+"] {
+            out.push(format!("{sign}{b}"));
+        }
+    }
+    out.extend(
+        [
+            "-",
+            "+",
+            ".",
+            "..",
+            "...x",
+            "-.",
+            "+.",
+            "-_1",
+            "--1",
+            "+-1",
+            "v1",
+            "x1",
+            "-x",
+            "<<x",
+            "=",
+            "é",
+            "1 2",
+            "a b",
+            "0 7",
+            "on off",
+            "null x",
+            "-0",
+            "+0",
+            "-0.0",
+            "${env:X}",
+            "http://x:1",
+            "/var/log",
+            "a-b",
+            "TRUE1",
+            "yes!",
+            "~x",
+            "Y2",
+            "n/a",
+            "0x1F ",
+            "nO",
+        ]
+        .map(String::from),
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Key and value documents for one spelling (named by its index).
+fn documents(i: usize, s: &str) -> [String; 2] {
+    let head =
+        |what: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {what}-{i}\n");
+    [
+        format!("{}v: {s}\nl:\n  - {s}\nf: [{s}, x]\n", head("value")),
+        format!("{}k:\n  {s}: x\n", head("key")),
+    ]
+}
+
+/// Equal as Kubernetes means them: numbers by value, everything else exactly.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// kubectl's JSON for every document of `stream`, by `metadata.name`; or its error.
+fn kubectl_reads(dir: &std::path::Path, stream: &str) -> Result<Vec<Value>, String> {
+    let file = dir.join("cases.yaml");
+    std::fs::write(&file, stream).unwrap();
+    let out = Command::new(support::kube::kubectl())
+        .args([
+            "annotate",
+            "--local",
+            "-o",
+            "json",
+            "kof-route-probe-",
+            "-f",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter::<Value>()
+        .map(Result::unwrap)
+        .collect();
+    // One document comes back as itself, several as a List.
+    Ok(match docs.as_slice() {
+        [one] if one["kind"] == "List" => one["items"].as_array().unwrap().clone(),
+        _ => docs,
+    })
+}
+
+/// kof-route's reading of `doc`, without the fields kubectl adds or drops.
+fn ours(doc: &str) -> Result<Value, String> {
+    kof_route::yaml::parse(doc).map_err(|e| e.to_string())
+}
+
+/// Run every document through kof-route; the accepted ones through one
+/// kubectl run, each refused one alone (kubectl must refuse it too).
+fn differential(docs: &[String]) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut accepted = Vec::new();
+    let mut failures = Vec::new();
+    let mut refused = 0;
+    for doc in docs {
+        match ours(doc) {
+            Ok(v) => accepted.push((doc, v)),
+            Err(e) => {
+                refused += 1;
+                if let Ok(k) = kubectl_reads(dir.path(), doc) {
+                    failures.push(format!(
+                        "kof-route refused ({e}), kubectl read {k:?}:\n{doc}"
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} documents: {} refused (kubectl run on each), {} in one kubectl run",
+        docs.len(),
+        refused,
+        accepted.len()
+    );
+    let stream: Vec<&str> = accepted.iter().map(|(d, _)| d.as_str()).collect();
+    let theirs =
+        kubectl_reads(dir.path(), &stream.join("---\n")).expect("kubectl reads the stream");
+    assert_eq!(theirs.len(), accepted.len());
+    for (k, (doc, v)) in theirs.iter().zip(&accepted) {
+        assert_eq!(
+            k["metadata"]["name"], v["metadata"]["name"],
+            "kubectl kept the order"
+        );
+        for (key, want) in k.as_object().unwrap() {
+            if ["apiVersion", "kind", "metadata"].contains(&key.as_str()) {
+                continue;
+            }
+            if !v.get(key).is_some_and(|got| same(got, want)) {
+                failures.push(format!(
+                    "{doc}  kubectl: {key}: {want}\n  kof-route: {:?}",
+                    v.get(key)
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} documents read differently:\n{}",
+        failures.len(),
+        docs.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn scalars_as_values_and_keys_read_as_kubectl_reads_them() {
+    let cases = spellings();
+    assert!(cases.len() > 300, "{} spellings", cases.len());
+    let docs: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| documents(i, s))
+        .collect();
+    differential(&docs);
+}
