@@ -314,3 +314,60 @@ fn scalars_as_values_and_keys_read_as_kubectl_reads_them() {
         .collect();
     differential(&docs);
 }
+
+const NEXT: &str =
+    "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: after, namespace: kof}\n";
+
+/// Route `input` (mothership, or `args`), and both streams as kubectl reads them.
+fn routed_and_read(input: &str, args: &[String]) -> (Vec<Value>, Vec<Value>) {
+    let run = support::run(args, input.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let before = support::kube::as_kubernetes_reads(dir.path(), input.as_bytes());
+    let after = support::kube::as_kubernetes_reads(dir.path(), &run.stdout);
+    (before, after)
+}
+
+/// Item 11, write side: every spelling written as a string (value and key)
+/// reads back as that string (kubectl reads as `yaml::parse` does, above).
+#[test]
+fn written_strings_read_back_as_strings() {
+    for s in spellings() {
+        let want = serde_json::json!({ "v": s, "k": { s.as_str(): "x" } });
+        let text = kof_route::yaml::emit(&want);
+        assert_eq!(kof_route::yaml::parse(&text).ok(), Some(want), "{text}");
+    }
+}
+
+/// Item 11, v1alpha1: the operator reads `spec.config` with go-yaml v3,
+/// where `on`, `yes`, `y` and `yEs` are strings; a rewritten config keeps them.
+#[test]
+fn a_rewritten_v1alpha1_config_keeps_yaml12_strings() {
+    let config = "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 0.0.0.0:4317\n        on: on\n        flags: [yEs, yes, y, n, off, 'on', true]\nprocessors:\n  batch: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    metrics:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [debug]\n";
+    let indented: String = config.lines().map(|l| format!("    {l}\n")).collect();
+    let input = format!(
+        "apiVersion: opentelemetry.io/v1alpha1\nkind: OpenTelemetryCollector\nmetadata:\n  name: kc-alpha\n  namespace: kof\nspec:\n  mode: deployment\n  config: |\n{indented}{NEXT}"
+    );
+    let (before, after) = routed_and_read(&input, &support::route_flags("mothership"));
+    let read = |docs: &[Value]| {
+        let text = docs
+            .iter()
+            .find(|d| d["kind"] == "OpenTelemetryCollector")
+            .unwrap()["spec"]["config"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        kof_route::yaml::parse_config(&text).unwrap()
+    };
+    let (b, a) = (read(&before), read(&after));
+    assert!(
+        a["processors"].get("resource/k8sclustername").is_some(),
+        "not routed"
+    );
+    let grpc = "/receivers/otlp/protocols/grpc";
+    assert_eq!(a.pointer(grpc), b.pointer(grpc));
+    assert_eq!(
+        a.pointer(grpc).unwrap(),
+        &serde_json::json!({"endpoint": "0.0.0.0:4317", "on": "on", "flags": ["yEs", "yes", "y", "n", "off", "on", true]})
+    );
+}
