@@ -315,6 +315,38 @@ fn scalars_as_values_and_keys_read_as_kubectl_reads_them() {
     differential(&docs);
 }
 
+/// A collector kof-route patches, with `tail` appended under `spec:`.
+fn collector(tail: &str) -> String {
+    format!(
+        "apiVersion: opentelemetry.io/v1beta1
+kind: OpenTelemetryCollector
+metadata:
+  name: kc-daemon
+  namespace: kof
+spec:
+  mode: daemonset
+  config:
+    receivers:
+      otlp:
+        protocols:
+          grpc:
+            endpoint: 0.0.0.0:4317
+    processors:
+      batch: {{}}
+    exporters:
+      debug: {{}}
+      prometheusremotewrite:
+        endpoint: http://kc-vminsert:8480/insert/0/prometheus/api/v1/write
+    service:
+      pipelines:
+        metrics:
+          receivers: [otlp]
+          processors: [batch, resource/k8sclustername]
+          exporters: [prometheusremotewrite]
+{tail}"
+    )
+}
+
 const NEXT: &str =
     "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: after, namespace: kof}\n";
 
@@ -370,4 +402,67 @@ fn a_rewritten_v1alpha1_config_keeps_yaml12_strings() {
         a.pointer(grpc).unwrap(),
         &serde_json::json!({"endpoint": "0.0.0.0:4317", "on": "on", "flags": ["yEs", "yes", "y", "n", "off", "on", true]})
     );
+}
+/// Item 6: a `<<` merge is applied where it stands (go-yaml v2: a later key,
+/// merged or written, wins), so a merge can decide a document's kind. Every
+/// document kubectl reads as a collector is routed; every other one is copied
+/// byte for byte; values a merge decides keep the meaning kubectl gives them.
+#[test]
+fn merges_decide_what_kubernetes_reads_and_kof_route_follows() {
+    let plain = collector("");
+    let body = plain.split_once("metadata:").unwrap().1;
+    let cases = [
+        // A merge after the kind line makes a ConfigMap a collector.
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\n<<: {{apiVersion: opentelemetry.io/v1beta1, kind: OpenTelemetryCollector}}\nmetadata:{body}"
+        ),
+        // The kind line after the merge wins: a ConfigMap.
+        format!(
+            "<<: {{apiVersion: opentelemetry.io/v1beta1, kind: OpenTelemetryCollector}}\napiVersion: v1\nkind: ConfigMap\nmetadata:{body}"
+        ),
+        // Through an anchor, and from a list (the first mapping wins).
+        format!(
+            "x-base: &b {{apiVersion: opentelemetry.io/v1beta1, kind: OpenTelemetryCollector}}\nkind: Secret\n<<: *b\nmetadata:{body}"
+        ),
+        format!(
+            "kind: Secret\n<<: [{{kind: OpenTelemetryCollector}}, {{kind: ConfigMap}}]\napiVersion: opentelemetry.io/v1beta1\nmetadata:{body}"
+        ),
+        format!(
+            "kind: Secret\n<<: [{{kind: ConfigMap}}, {{kind: OpenTelemetryCollector}}]\napiVersion: opentelemetry.io/v1beta1\nmetadata:{body}"
+        ),
+        // Inside the config: the merged timeout overrides the one before it.
+        collector(
+            "    extensions:\n      x: {timeout: 1s, <<: {timeout: 5s}, y: 1}\n      z: {<<: {timeout: 5s}, timeout: 1s}\n",
+        ),
+    ];
+    let mut args = support::route_flags("mothership");
+    args.push("--allow-missing".into());
+    for case in cases {
+        let input = format!("{case}{NEXT}");
+        let (before, after) = routed_and_read(&input, &args);
+        assert_eq!(before.len(), after.len());
+        let run = support::run(&args, input.as_bytes());
+        for (b, a) in before.iter().zip(&after) {
+            let config = |d: &Value| d["spec"]["config"].clone();
+            if b["kind"] == "OpenTelemetryCollector" {
+                assert!(
+                    a["spec"]["config"]["processors"]
+                        .get("resource/k8sclustername")
+                        .is_some(),
+                    "a collector (as kubectl reads it) left unrouted:\n{input}"
+                );
+                assert_eq!(config(a)["extensions"], config(b)["extensions"], "{input}");
+                assert_eq!(a["kind"], "OpenTelemetryCollector");
+            } else {
+                assert_eq!(a, b, "{input}");
+            }
+        }
+        if before.iter().all(|d| d["kind"] != "OpenTelemetryCollector") {
+            assert_eq!(
+                support::text(&run.stdout),
+                input,
+                "untouched stream changed"
+            );
+        }
+    }
 }
