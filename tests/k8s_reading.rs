@@ -466,3 +466,29 @@ fn merges_decide_what_kubernetes_reads_and_kof_route_follows() {
         }
     }
 }
+/// Item 12: a `|+` scalar ending a patched document keeps exactly its own
+/// trailing blank lines (they are the scalar's), not twice.
+#[test]
+fn a_keep_chomped_scalar_ending_a_patched_document_keeps_its_newlines() {
+    for tail in [
+        "  podAnnotations:\n    note: |+\n      hello\n\n\n",
+        "  podAnnotations:\n    note: |+\n      hello\n\n  \n",
+        "  args:\n    - |+\n      x\n\n",
+        "  podAnnotations:\n    note: >+\n      a\n      b\n\n\n",
+    ] {
+        let input = format!("{}{NEXT}", collector(tail));
+        let (before, after) = routed_and_read(&input, &support::route_flags("mothership"));
+        let [b, a] = [&before, &after].map(|docs| {
+            docs.iter()
+                .find(|d| d["kind"] == "OpenTelemetryCollector")
+                .map(|d| {
+                    (
+                        d["spec"]["podAnnotations"].clone(),
+                        d["spec"]["args"].clone(),
+                    )
+                })
+                .unwrap()
+        });
+        assert_eq!(a, b, "the scalar changed on the way through:\n{input}");
+    }
+}
