@@ -250,6 +250,12 @@ fn ours(doc: &str) -> Result<Value, String> {
 /// Run every document through kof-route; the accepted ones through one
 /// kubectl run, each refused one alone (kubectl must refuse it too).
 fn differential(docs: &[String]) {
+    differential_or_refused(docs, false);
+}
+
+/// As `differential`; with `refusal_ok`, kof-route may also refuse what
+/// kubectl reads (but never read it otherwise).
+fn differential_or_refused(docs: &[String], refusal_ok: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut accepted = Vec::new();
     let mut failures = Vec::new();
@@ -259,7 +265,7 @@ fn differential(docs: &[String]) {
             Ok(v) => accepted.push((doc, v)),
             Err(e) => {
                 refused += 1;
-                if let Ok(k) = kubectl_reads(dir.path(), doc) {
+                if let (Ok(k), false) = (kubectl_reads(dir.path(), doc), refusal_ok) {
                     failures.push(format!(
                         "kof-route refused ({e}), kubectl read {k:?}:\n{doc}"
                     ));
@@ -490,5 +496,62 @@ fn a_keep_chomped_scalar_ending_a_patched_document_keeps_its_newlines() {
                 .unwrap()
         });
         assert_eq!(a, b, "the scalar changed on the way through:\n{input}");
+    }
+}
+
+/// Item 11: go-yaml v2 (like libyaml) takes a raw NEL (U+0085) for a line
+/// break, everywhere: in a quoted scalar it folds to a space as a newline
+/// does. kof-route reads it the same way, or refuses it where its parser
+/// (YAML 1.2) wants a quoted scalar's next line indented (never another value).
+#[test]
+fn a_raw_nel_is_a_line_break_as_in_kubernetes() {
+    let bodies = [
+        "v: \"a\u{85}b\"\n",
+        "v: \"a \u{85} b\"\n",
+        "v: \"a\u{85}\u{85}b\"\n",
+        "v: \"a\\\u{85}  b\"\n",
+        "v: 'a\u{85}b'\n",
+        "v: 'a\u{85}\u{85}b'\n",
+        "v: a\u{85} b\n",
+        "v: x # c\u{85}\n",
+        "v: x\u{85}w: y\n",
+        "v: |\n  a\u{85}  b\n",
+        "v: [a,\u{85}b]\n",
+        "\"k\u{85}x\": 1\n",
+    ];
+    let docs: Vec<String> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nel-{i}\n{b}"))
+        .collect();
+    differential_or_refused(&docs, true);
+    // Where the next line is indented, the quoted scalar is read.
+    let nested =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nel\nd:\n  v: \"a \u{85}   b\"\n";
+    differential(&[nested.to_string()]);
+}
+
+/// Item 11: a raw LS or PS (U+2028, U+2029) is a line break to go-yaml v2
+/// too, kept as text where it folds. kof-route does not follow that folding:
+/// it refuses such a document, naming it, rather than read it otherwise.
+#[test]
+fn a_raw_line_or_paragraph_separator_in_a_parsed_document_is_refused() {
+    for c in ['\u{2028}', '\u{2029}'] {
+        let input = collector(&format!("  podAnnotations:\n    note: \"a{c}b\"\n"));
+        let run = support::run(&support::route_flags("mothership"), input.as_bytes());
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(
+            run.stderr.contains(
+                "doc #1 opentelemetry.io/v1beta1 OpenTelemetryCollector kof/kc-daemon (line 1)"
+            ) && run.stderr.contains("U+2028"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains(c),
+            "the raw character is echoed: {}",
+            run.stderr
+        );
     }
 }

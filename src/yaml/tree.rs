@@ -12,6 +12,9 @@ use super::{MAX_DEPTH, SyntaxError};
 use serde_json::{Map, Value};
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, Span, StrInput, Tag};
 use std::collections::HashMap;
+use tags::{tagged, yaml11_breaks};
+
+mod tags;
 
 /// Aliases may copy at most this many nodes into a document: about 1,000
 /// times a real manifest's use of them; an alias bomb stops here.
@@ -23,6 +26,19 @@ pub(crate) const NON_FINITE: &str = "a non-finite float";
 /// (go-yaml v3, the config string's reader, always does).
 pub(crate) fn parse(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError> {
     let unique = unique || schema == Schema::Core;
+    let text = yaml11_breaks(text)?;
+    // The text is only rewritten where it held a NEL: say so in an error.
+    let had_nel = matches!(text, std::borrow::Cow::Owned(_));
+    build(&text, schema, unique).map_err(|mut e| {
+        if had_nel {
+            e.message
+                .push_str(" (a raw NEL, U+0085, is a line break, as in Kubernetes)");
+        }
+        e
+    })
+}
+
+fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError> {
     let mut options = Options::default();
     options.emit_comments = false;
     let mut b = Builder {
@@ -238,36 +254,6 @@ impl<'a> Builder<'a> {
             })
             .collect()
     }
-}
-
-/// A scalar with an explicit tag, as go-yaml v2 reads it: `!!str` and local
-/// tags (`!foo`) keep the text; `!!int`, `!!float`, `!!bool`, `!!null` must
-/// resolve to their type (an integer is a float's too). Other YAML tags
-/// (`!!binary`, `!!timestamp`, ...) are refused rather than guessed.
-fn tagged(text: &str, tag: &Tag, schema: Schema) -> Result<Scalar, &'static str> {
-    let Some(name) = tag.suffix_in_namespace("tag:yaml.org,2002:") else {
-        return Ok(Scalar::Str);
-    };
-    let r = scalar::resolve_as(text, schema);
-    let fits = match (&*name, r) {
-        ("str", _) => return Ok(Scalar::Str),
-        ("int", Scalar::Int(_) | Scalar::Uint(_))
-        | ("float", Scalar::Float(_))
-        | ("bool", Scalar::Bool(_))
-        | ("null", Scalar::Null) => r,
-        ("float", Scalar::Int(i)) => Scalar::Float(i as f64),
-        ("int" | "float" | "bool" | "null", _) => {
-            return Err(
-                "a scalar that its tag's type (!!int, !!float, !!bool, !!null) cannot hold",
-            );
-        }
-        _ => {
-            return Err(
-                "a YAML tag kof-route does not read (only !!str, !!int, !!float, !!bool, !!null)",
-            );
-        }
-    };
-    Ok(fits)
 }
 
 /// Nodes in a value, counted for the alias budget.
