@@ -443,13 +443,15 @@ fn merges_decide_what_kubernetes_reads_and_kof_route_follows() {
             "    extensions:\n      x: {timeout: 1s, <<: {timeout: 5s}, y: 1}\n      z: {<<: {timeout: 5s}, timeout: 1s}\n",
         ),
     ];
-    let mut args = support::route_flags("mothership");
-    args.push("--allow-missing".into());
-    for case in cases {
+    let mut tree = support::route_flags("mothership");
+    tree.push("--allow-missing".into());
+    let mut in_place = tree.clone();
+    in_place.push("--keep-format".into());
+    for (case, args) in cases.iter().flat_map(|c| [(c, &tree), (c, &in_place)]) {
         let input = format!("{case}{NEXT}");
-        let (before, after) = routed_and_read(&input, &args);
+        let (before, after) = routed_and_read(&input, args);
         assert_eq!(before.len(), after.len());
-        let run = support::run(&args, input.as_bytes());
+        let run = support::run(args, input.as_bytes());
         for (b, a) in before.iter().zip(&after) {
             let config = |d: &Value| d["spec"]["config"].clone();
             if b["kind"] == "OpenTelemetryCollector" {
@@ -474,6 +476,7 @@ fn merges_decide_what_kubernetes_reads_and_kof_route_follows() {
         }
     }
 }
+
 /// Item 12: a `|+` scalar ending a patched document keeps exactly its own
 /// trailing blank lines (they are the scalar's), not twice.
 #[test]
@@ -485,7 +488,14 @@ fn a_keep_chomped_scalar_ending_a_patched_document_keeps_its_newlines() {
         "  podAnnotations:\n    note: >+\n      a\n      b\n\n\n",
     ] {
         let input = format!("{}{NEXT}", collector(tail));
+        let mut in_place = support::route_flags("mothership");
+        in_place.push("--keep-format".into());
         let (before, after) = routed_and_read(&input, &support::route_flags("mothership"));
+        let (_, after_in_place) = routed_and_read(&input, &in_place);
+        assert_eq!(
+            after_in_place, after,
+            "--keep-format reads otherwise:\n{input}"
+        );
         let [b, a] = [&before, &after].map(|docs| {
             docs.iter()
                 .find(|d| d["kind"] == "OpenTelemetryCollector")
