@@ -6,7 +6,7 @@
 #
 # Targets (fuzz/fuzz_targets/): `split` (the stream splitter), `render` (the
 # whole pipeline, every route) and `yaml_fast` (the fast YAML reader held to
-# serde-saphyr: what yaml::parse_fast reads, yaml::parse_full reads the same,
+# the full reader: what yaml::parse_fast reads, yaml::parse_full reads the same,
 # as tests/fast_yaml.rs checks on every fixture document); what they assert is
 # in fuzz/checks.rs, which `cargo test` also builds and replays over the seeds
 # (tests/properties.rs). Built as cargo-fuzz builds them, minus the

@@ -58,7 +58,7 @@ fn refuse_secrets(op: &Value) -> Result<()> {
         return Ok(());
     };
     let parsed = match v.as_str() {
-        Some(text) if text.contains('\n') => crate::yaml::parse(text).unwrap_or(Value::Null),
+        Some(text) if text.contains('\n') => crate::yaml::parse_config(text).unwrap_or(Value::Null),
         _ => v.clone(),
     };
     // A value is judged where it sits: `{X-Scope: v}` is a secret as the

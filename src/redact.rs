@@ -190,7 +190,8 @@ pub fn shown(s: &str) -> String {
 /// A collector config held as YAML text (v1alpha1): parsed, redacted and
 /// written again; text that does not read as a mapping is hidden whole.
 fn redact_config_text(text: &str) -> Value {
-    match crate::yaml::parse(text) {
+    // Read as the operator reads it (go-yaml v3), like the routing does.
+    match crate::yaml::parse_config(text) {
         Ok(v @ Value::Object(_)) => Value::String(crate::yaml::emit(&redact(&v))),
         Ok(Value::Null) => Value::String(text.to_string()),
         _ => Value::String(HIDDEN.into()),

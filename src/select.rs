@@ -208,7 +208,9 @@ fn config_field<'v>(doc: &'v Value, spec: &KindSpec) -> Result<&'v Value> {
 
 /// Parse a config held as a YAML string (v1alpha1).
 pub fn parse_config_text(text: &str) -> Result<Value> {
-    let v = yaml::parse(text).map_err(|e| {
+    // The operator reads this string with go-yaml v3 (YAML 1.2 booleans: `on`
+    // and `yes` are strings there), not as Kubernetes reads a manifest.
+    let v = yaml::parse_config(text).map_err(|e| {
         anyhow!(
             "spec.config (a YAML string) is invalid at its line {}: {}",
             e.line,

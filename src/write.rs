@@ -152,8 +152,20 @@ pub fn rewrite(doc: &Doc<'_>, body: &str) -> Vec<u8> {
     } else {
         out.extend_from_slice(body.as_bytes());
     }
-    out.extend_from_slice(parts.trailer);
+    if !ends_in_blank_line(body) {
+        out.extend_from_slice(parts.trailer);
+    }
     out
+}
+
+/// Does `body` end in a blank line? Only a keep-chomped block scalar (`|+`)
+/// ends that way, and blank lines after it are more of its text: the
+/// document's trailing blank lines (which were its text already, when the
+/// document ended with it) must not follow it again.
+fn ends_in_blank_line(body: &str) -> bool {
+    let body = body.strip_suffix('\n').unwrap_or(body);
+    let last = body.rsplit('\n').next().unwrap_or(body);
+    body.contains('\n') && last.trim_matches([' ', '\t', '\r']).is_empty()
 }
 
 /// Join the stream back, as the pieces to write in order: the byte-order mark,
@@ -218,5 +230,27 @@ mod tests {
                 "{raw:?}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod keep_chomping {
+    use super::*;
+
+    /// Issue 14, item 12: the trailing blank lines of a document ending in a
+    /// `|+` scalar are that scalar's text, and the body already holds them.
+    #[test]
+    fn a_body_ending_in_a_kept_block_gets_no_second_trailer() {
+        let doc = Doc {
+            raw: b"---\na: |+\n  x\n\n\n",
+            offset: 0,
+            line: 1,
+        };
+        let body = crate::yaml::emit(&crate::yaml::parse("a: |+\n  x\n\n\n").unwrap());
+        assert_eq!(body, "a: |+\n  x\n\n\n");
+        assert_eq!(rewrite(&doc, &body), b"---\na: |+\n  x\n\n\n");
+        assert_eq!(rewrite(&doc, "a: |-\n  x\n"), b"---\na: |-\n  x\n\n\n");
+        assert!(!ends_in_blank_line("a: 1\n") && !ends_in_blank_line(""));
+        assert!(ends_in_blank_line("a: |+\n  x\n  \n"));
     }
 }

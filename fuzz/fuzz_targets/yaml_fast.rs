@@ -1,4 +1,4 @@
-//! The fast YAML reader against serde-saphyr over arbitrary UTF-8 text
+//! The fast YAML reader against the full reader over arbitrary UTF-8 text
 //! (checks in fuzz/checks.rs).
 #![no_main]
 

@@ -3,13 +3,13 @@
 //!
 //! Chart output is a narrow dialect: block mappings and sequences, plain and
 //! one-line quoted scalars, `|` literals, `[]` and `{}`. Reading just that
-//! line by line costs a fraction of serde-saphyr's event pipeline, which
+//! line by line costs a fraction of the full reader's event pipeline, which
 //! matters because parsing the few candidate documents is most of a run.
 //! This reader must never give a document a meaning the full parser would
 //! not: on anything outside its dialect (anchors, aliases, tags, flow
 //! collections, folded or multi-line scalars, tabs, merge, duplicate or
 //! non-string keys, unusual characters) it declines, and yaml.rs parses the
-//! document with serde-saphyr, which also owns every error message.
+//! document with the full reader (`tree.rs`), which also owns every error message.
 //!
 //! This module reads the block structure (lines, indentation, mappings,
 //! sequences); `fast/scalars.rs` reads the text of keys and values.

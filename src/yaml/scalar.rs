@@ -1,122 +1,158 @@
-//! What a plain (unquoted) YAML scalar means, for the fast reader.
-//!
-//! This must give exactly the value serde-saphyr gives the same scalar under
-//! yaml.rs's options (YAML 1.1 booleans, legacy octal, non-finite floats
-//! refused): the order is null, bool, integer, float, string. Where the full
-//! parser would fail (`.inf`, `1e999`) the answer is `None` and the caller
-//! declines, so the full parser reports the error. The integer rules mirror
-//! serde-saphyr 2.1 `parse_scalars.rs`; `agrees_with_the_full_parser` keeps
-//! them honest against the crate itself.
+//! What a plain (unquoted, untagged) YAML scalar means (read stage), for
+//! both readers (`fast.rs` and `tree.rs`): go-yaml v2's resolver (its
+//! resolve.go), which is what Kubernetes reads a manifest with, and go-yaml
+//! v3's for the collector config strings the operator reads. It must not
+//! give any spelling another meaning than those resolvers do: the order is
+//! the table (null, booleans in exactly the listed cases, `.inf`/`.nan`),
+//! then, for text starting with a digit or sign, `_` removed and Go's
+//! integer, unsigned and float syntax (`scalar/gonum.rs`). A mapping key is
+//! then turned into JSON text as sigs.k8s.io/yaml does (`key_text`).
+
+mod gonum;
 
 use serde_json::{Number, Value};
 
-/// The value of a plain scalar (already stripped of surrounding spaces), or
-/// `None` where the full parser would refuse it.
+/// Which resolver: Kubernetes' (go-yaml v2, YAML 1.1 booleans `yes`, `on`,
+/// `y`, ...) or the OpenTelemetry operator's for a v1alpha1 `spec.config`
+/// string (go-yaml v3: only `true`/`false` are booleans).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Schema {
+    Kubernetes,
+    Core,
+}
+
+/// A resolved plain scalar, before it becomes JSON.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Above `i64::MAX` (Go's `uint64`).
+    Uint(u64),
+    Float(f64),
+    Str,
+}
+
+/// The value of a plain scalar as Kubernetes reads it, or `None` where it
+/// cannot be a JSON value (`.inf`, `.nan`: the caller refuses it).
 pub fn resolve(s: &str) -> Option<Value> {
-    if matches!(s, "" | "~" | "null" | "Null" | "NULL") {
-        return Some(Value::Null);
-    }
-    if let Some(b) = yaml11_bool(s) {
-        return Some(Value::Bool(b));
-    }
-    // Most scalars are words: nothing numeric starts with a letter.
-    let first = s.as_bytes()[0];
-    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
-        return Some(Value::String(s.to_string()));
-    }
-    if s.starts_with('-') {
-        if let Some(i) = signed(s) {
-            return Some(Value::from(i));
-        }
-    } else if let Some(u) = unsigned(s) {
-        return Some(Value::from(u));
-    }
-    float(s)
+    value(resolve_as(s, Schema::Kubernetes), s)
 }
 
-fn yaml11_bool(s: &str) -> Option<bool> {
-    if s.len() > 5 || !matches!(s.as_bytes()[0] | 0x20, b'y' | b'n' | b'o' | b't' | b'f') {
-        return None;
+/// go-yaml's `resolve("", s)` (resolve.go, v2 and v3 alike but for booleans).
+pub(crate) fn resolve_as(s: &str, schema: Schema) -> Scalar {
+    let hint = match s.as_bytes().first() {
+        None => b'N',
+        Some(b'+' | b'-') => b'S',
+        Some(b'0'..=b'9') => b'D',
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
+        Some(b'.') => b'.',
+        // go-yaml looks nothing else up: `<<`, words, paths are strings.
+        Some(_) => return Scalar::Str,
+    };
+    if let Some(found) = table(s, schema) {
+        return found;
     }
-    let is = |w: &str| s.eq_ignore_ascii_case(w);
-    if is("true") || is("yes") || is("y") || is("on") {
-        Some(true)
-    } else if is("false") || is("no") || is("n") || is("off") {
-        Some(false)
-    } else {
-        None
+    match hint {
+        b'.' => gonum::parse_dot_float(s).map_or(Scalar::Str, Scalar::Float),
+        b'D' | b'S' => number(s),
+        _ => Scalar::Str,
     }
 }
 
-fn float(s: &str) -> Option<Value> {
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    // `.inf` and `.nan` are refused by the full parser for a JSON value.
-    if matches!(
-        unsigned,
-        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF"
-    ) {
-        return None;
-    }
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() => Number::from_f64(v).map(Value::Number),
-        // An overflowing numeral (`1e999`) is a string, as Kubernetes reads it;
-        // Rust's own spellings (`inf`, `NaN`) stay strings, as in YAML.
-        // (go-yaml v2 keeps an overflowing numeral a string; `yaml::parse_full` too.)
-        Ok(_) if unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
-            Some(Value::String(s.to_string()))
-        }
-        _ => Some(Value::String(s.to_string())),
-    }
+/// go-yaml's resolve table: exact spellings only (`yEs` is a string).
+fn table(s: &str, schema: Schema) -> Option<Scalar> {
+    let yaml11 = schema == Schema::Kubernetes;
+    Some(match s {
+        "" | "~" | "null" | "Null" | "NULL" => Scalar::Null,
+        "true" | "True" | "TRUE" => Scalar::Bool(true),
+        "false" | "False" | "FALSE" => Scalar::Bool(false),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" if yaml11 => Scalar::Bool(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" if yaml11 => Scalar::Bool(false),
+        ".nan" | ".NaN" | ".NAN" => Scalar::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Scalar::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Scalar::Float(f64::NEG_INFINITY),
+        _ => return None,
+    })
 }
 
-/// Radix and digits, with legacy octal (`0755`) on.
-fn radix_and_digits(rest: &str) -> (u32, &str) {
-    let prefixed = |p: [&str; 2]| rest.strip_prefix(p[0]).or_else(|| rest.strip_prefix(p[1]));
-    let strip = |d: &str| -> usize { usize::from(d.starts_with('_')) };
-    for (p, radix) in [(["0x", "0X"], 16), (["0o", "0O"], 8), (["0b", "0B"], 2)] {
-        if let Some(d) = prefixed(p) {
-            return (radix, &d[strip(d)..]);
+/// Text starting with a digit or sign: every `_` dropped, then Go's
+/// `ParseInt`, `ParseUint`, the float pattern, and the `0b` fallbacks, in
+/// go-yaml's order. (Timestamps stay strings when read into an interface.)
+fn number(s: &str) -> Scalar {
+    let plain = s.replace('_', "");
+    if let Some(i) = gonum::parse_int(&plain) {
+        return Scalar::Int(i);
+    }
+    if let Some(u) = gonum::parse_uint(&plain) {
+        return Scalar::Uint(u);
+    }
+    if gonum::yaml_style_float(&plain) {
+        // Go refuses an overflowing float (ErrRange): the scalar stays a string.
+        if let Some(f) = plain.parse::<f64>().ok().filter(|f| f.is_finite()) {
+            return Scalar::Float(f);
         }
     }
-    match rest.strip_prefix('0') {
-        Some("") => (8, "0"),
-        Some(d) => (8, &d[strip(d)..]),
-        None => (10, rest),
-    }
-}
-
-/// Digits in `radix`, single underscores allowed between digits.
-fn digits(d: &str, radix: u32) -> Option<u128> {
-    let b = d.as_bytes();
-    let mut val: u128 = 0;
-    let mut saw = false;
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'_' {
-            let prev_ok = i > 0 && b[i - 1] != b'_';
-            let next_ok = i + 1 < b.len() && b[i + 1] != b'_';
-            if !(prev_ok && next_ok) {
-                return None;
-            }
-            continue;
+    if let Some(bits) = plain.strip_prefix("0b") {
+        if let Some(i) = gonum::signed(bits, |d| gonum::radix_digits(d, 2)) {
+            return Scalar::Int(i);
         }
-        let v = (c as char).to_digit(16).filter(|&v| v < radix)?;
-        val = val
-            .checked_mul(u128::from(radix))?
-            .checked_add(u128::from(v))?;
-        saw = true;
+        if let Some(u) = gonum::radix_digits(bits, 2).filter(|_| !bits.is_empty()) {
+            return Scalar::Uint(u);
+        }
+    } else if let Some(bits) = plain.strip_prefix("-0b")
+        && let Some(i) = gonum::signed(&format!("-{bits}"), |d| gonum::radix_digits(d, 2))
+    {
+        return Scalar::Int(i);
     }
-    saw.then_some(val)
+    Scalar::Str
 }
 
-fn unsigned(s: &str) -> Option<u64> {
-    let (radix, d) = radix_and_digits(s.strip_prefix('+').unwrap_or(s));
-    u64::try_from(digits(d, radix)?).ok()
+/// The JSON value of a resolved scalar whose text is `s`; `None` for a
+/// non-finite float. An integer above `i64::MAX` is the float Kubernetes'
+/// JSON reader makes of it.
+pub(crate) fn value(r: Scalar, s: &str) -> Option<Value> {
+    Some(match r {
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Int(i) => Value::from(i),
+        #[allow(clippy::cast_precision_loss)] // as Kubernetes reads it
+        Scalar::Uint(u) => Value::Number(Number::from_f64(u as f64)?),
+        Scalar::Float(f) => Value::Number(Number::from_f64(f).filter(|_| f.is_finite())?),
+        Scalar::Str => Value::String(s.to_string()),
+    })
 }
 
-fn signed(s: &str) -> Option<i64> {
-    let (radix, d) = radix_and_digits(s.strip_prefix('-')?);
-    let magnitude = i128::try_from(digits(d, radix)?).ok()?;
-    i64::try_from(-magnitude).ok()
+/// A mapping key as sigs.k8s.io/yaml writes it in JSON: a string as is, a
+/// boolean as `true`/`false`, an integer in decimal, a float by Go's
+/// `FormatFloat(f, 'g', -1, 32)`. `Err` names what Kubernetes refuses
+/// (a null key, an integer above `i64::MAX`).
+pub(crate) fn key_text(r: Scalar, s: &str) -> Result<String, &'static str> {
+    match r {
+        Scalar::Str => Ok(s.to_string()),
+        Scalar::Bool(b) => Ok(b.to_string()),
+        Scalar::Int(i) => Ok(i.to_string()),
+        Scalar::Float(f) => Ok(gonum::format_g32(f)),
+        Scalar::Null => Err("a null mapping key, which Kubernetes cannot read"),
+        Scalar::Uint(_) => {
+            Err("an integer mapping key above 9223372036854775807, which Kubernetes cannot read")
+        }
+    }
+}
+
+/// A key given by an alias: the anchored value's key text.
+pub(crate) fn key_of_value(v: &Value) -> Result<String, &'static str> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Ok(i.to_string()),
+            (None, Some(f)) => Ok(gonum::format_g32(f)),
+            _ => Err("a mapping key Kubernetes cannot read"),
+        },
+        Value::Null => key_text(Scalar::Null, ""),
+        _ => Err("a mapping key that is a mapping or a sequence, which Kubernetes cannot read"),
+    }
 }
 
 #[cfg(test)]

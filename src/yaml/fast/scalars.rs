@@ -3,7 +3,7 @@
 //! scalars and `|` literals, and the comments after them. `fast.rs` owns the
 //! block structure (mappings, sequences, indentation); this module reads the
 //! text of one value. Like its parent it must never give text a meaning
-//! serde-saphyr would not: anything outside the dialect (rare escapes,
+//! the full reader would not: anything outside the dialect (rare escapes,
 //! indicators, `|+`, long keys, ...) declines, and it never builds an error
 //! message. The type of a plain scalar is `yaml/scalar.rs`'s to decide.
 
