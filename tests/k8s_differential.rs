@@ -10,7 +10,9 @@
 //! fails its `test` or shows as a difference. The output is the main mode's
 //! (`kof_route::render`). Inputs: the real kof-collectors renders of every
 //! version in both dialects, the hostile corpus (files Kubernetes and
-//! kof-route both accept).
+//! kof-route both accept) and generated streams whose collectors carry
+//! YAML 1.1 spellings (`yes`, `oN`, `0700`, `1_000`, `1e3`, `~`, quoted and
+//! not, as values and as keys) around the nodes the route edits.
 
 mod support;
 
@@ -59,6 +61,7 @@ fn expected(args: &[String], input: &[u8], read: Vec<Value>) -> Result<Vec<Value
             if op["op"] == "test" && op["value"].is_null() && doc.pointer(path).is_none() {
                 continue;
             }
+            let op = as_kubernetes_reads_numbers(op);
             let patch: json_patch::Patch = serde_json::from_value(Value::Array(vec![op.clone()]))
                 .map_err(|e| e.to_string())?;
             json_patch::patch(doc, &patch).map_err(|e| {
@@ -70,6 +73,28 @@ fn expected(args: &[String], input: &[u8], read: Vec<Value>) -> Result<Vec<Value
         }
     }
     Ok(docs)
+}
+
+/// `v` with each float Kubernetes would read as an integer made one:
+/// sigs.k8s.io/yaml writes a float64 as JSON with Go's shortest format
+/// (`1e3` as `1000`, `-1e11` as `-100000000000`, `1e21` as `1e+21`), and the
+/// API machinery reads a JSON number without a fraction or exponent as int64.
+fn as_kubernetes_reads_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 && f.abs() < 9.2e18 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(as_kubernetes_reads_numbers).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, x)| (k, as_kubernetes_reads_numbers(x)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 struct Case {
@@ -84,7 +109,10 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
         Ok(r) => r.output(),
         // Refusing what Kubernetes cannot read either is agreeing with it.
         Err(_) if !kube::reads(dir, &case.input) => return Ok(()),
-        Err(e) => return Err(format!("{}: refused: {e:#}", case.name)),
+        Err(e) => {
+            let input = String::from_utf8_lossy(&case.input);
+            return Err(format!("{}: refused: {e:#}\n{input}", case.name));
+        }
     };
     let before = kube::as_kubernetes_reads(dir, &case.input);
     let after = kube::as_kubernetes_reads(dir, &output);
@@ -112,6 +140,146 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
 
 // ----- inputs -----------------------------------------------------------------
 
+/// YAML 1.1 spellings that readers disagree on.
+const SCALARS: &[&str] = &[
+    "yes",
+    "Yes",
+    "YES",
+    "yEs",
+    "no",
+    "No",
+    "NO",
+    "nO",
+    "on",
+    "On",
+    "ON",
+    "oN",
+    "off",
+    "Off",
+    "OFF",
+    "y",
+    "Y",
+    "n",
+    "N",
+    "true",
+    "True",
+    "TRUE",
+    "tRUE",
+    "false",
+    "False",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+    "0700",
+    "0o700",
+    "0x1F",
+    "0x_1F",
+    "1_000",
+    "1_",
+    "1__0",
+    "0.1_0",
+    "0_7",
+    "1e3",
+    "1E3",
+    "-1_0e1_0",
+    ".5",
+    "1.",
+    "0.",
+    "+1",
+    "-0",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "12:30:00",
+    "2001-12-14",
+    "0b101",
+    "'yes'",
+    "\"on\"",
+    "\"0700\"",
+    "'~'",
+    "\"1e3\"",
+    "\"\"",
+    "''",
+    "\"x\\ty\"",
+    "'it''s'",
+    "[1, yes]",
+    "{a: on}",
+];
+
+/// Keys whose YAML 1.1 reading is not a string.
+const KEYS: &[&str] = &[
+    "yes", "on", "y", "0700", "1e3", "1_000", "true", "Off", "0x1F", "2",
+];
+
+/// A small deterministic generator (xorshift), so a failure names its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len())]
+    }
+}
+
+/// A collector whose untouched and touched neighbourhoods hold odd spellings.
+fn collector(rng: &mut Rng, n: usize) -> String {
+    let mut odd = String::new();
+    // One retyped key at most: several may read as the same key (`y` and
+    // `true` are both "true"), and a duplicated key is another question.
+    let odd_key = rng.below(8);
+    for i in 0..3 + rng.below(5) {
+        let key = match i == odd_key {
+            true => rng.pick(KEYS).to_string(),
+            false => format!("k{i}"),
+        };
+        odd.push_str(&format!("              {key}: {}\n", rng.pick(SCALARS)));
+    }
+    let label = rng.pick(SCALARS);
+    let list = rng.pick(SCALARS);
+    format!(
+        "---\n# Source: kof-collectors/templates/c{n}.yaml\n\
+         apiVersion: opentelemetry.io/v1beta1\nkind: OpenTelemetryCollector\n\
+         metadata:\n  name: c{n}\n  namespace: kof\nspec:\n  mode: deployment\n\
+         \x20 env:\n  - name: X\n    value: {list}\n\
+         \x20 config:\n    receivers:\n      otlp:\n        protocols:\n          grpc:\n\
+         \x20           keepalive:\n{odd}\
+         \x20   processors:\n      batch: {{}}\n\
+         \x20   exporters:\n      prometheusremotewrite:\n        endpoint: http://vm:8428/api/v1/write\n\
+         \x20       external_labels:\n          odd: {label}\n\
+         \x20       tls:\n          insecure: {list}\n\
+         \x20     otlphttp/logs:\n        logs_endpoint: http://vl:9428/insert/opentelemetry/v1/logs\n\
+         \x20       compression: {label}\n\
+         \x20   service:\n      pipelines:\n        metrics:\n          receivers: [otlp]\n\
+         \x20         processors: [batch]\n          exporters: [prometheusremotewrite]\n\
+         \x20       logs:\n          receivers: [otlp]\n          exporters: [otlphttp/logs]\n"
+    )
+}
+
+fn generated(count: u64) -> Vec<Case> {
+    let routes = support::every_route();
+    (0..count)
+        .map(|seed| {
+            let mut rng =
+                Rng(0x9E37_79B9_7F4A_7C15 ^ (seed + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+            let docs = 1 + rng.below(3);
+            let input: String = (0..docs).map(|n| collector(&mut rng, n)).collect();
+            let (route, args) = &routes[seed as usize % routes.len()];
+            Case {
+                name: format!("generated seed {seed} ({route})"),
+                args: args.clone(),
+                input: input.into_bytes(),
+            }
+        })
+        .collect()
+}
+
 fn fixtures() -> Vec<Case> {
     let mut cases = Vec::new();
     for version in ["1.8.0", "1.9.0", "1.10.0", "1.11"] {
@@ -133,6 +301,15 @@ fn fixtures() -> Vec<Case> {
 #[test]
 fn the_real_renders_read_as_kubernetes_reads_them_plus_the_edits() {
     kube::run_all(&fixtures(), check);
+}
+
+#[test]
+fn generated_collectors_read_as_kubernetes_reads_them_plus_the_edits() {
+    let count = std::env::var("KOF_ROUTE_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(80);
+    kube::run_all(&generated(count), check);
 }
 
 /// The hostile corpus: every file both Kubernetes and kof-route accept.
