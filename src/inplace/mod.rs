@@ -24,7 +24,7 @@ use crate::read::Doc;
 use anyhow::{Result, anyhow};
 use index::{Index, Lines};
 use json_patch::PatchOperation;
-use ops::{Splice, add, locate, remove, write_value};
+use ops::{Splice, add, has_list, locate, remove, write_value};
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -154,7 +154,7 @@ impl<'d> Text<'d> {
                 let toks = tokens(&r.path);
                 self.touched.push(toks.clone());
                 let lines = Lines::new(&self.text, &self.index);
-                let (node, st) = locate(&lines, &toks)?;
+                let (node, st) = locate(&lines, &toks, has_list(&r.value))?;
                 let edit = write_value(&lines, &node, &r.value, &st)?;
                 self.splice(edit);
                 Ok(())

@@ -10,8 +10,23 @@ use serde_json::{Map, Value};
 /// Bytes of the text to replace, and what with.
 pub(super) type Splice = (std::ops::Range<usize>, String);
 
-/// The node at `tokens`, and the style seen on the way to it.
-pub(super) fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Style), Reason> {
+/// Whether writing `v` may lay out a block sequence (which needs the
+/// nearest sequence's style, a search `locate` skips otherwise).
+pub(super) fn has_list(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => m.values().any(has_list),
+        _ => false,
+    }
+}
+
+/// The node at `tokens`, and the style seen on the way to it; `lists`: the
+/// style of sequences is wanted too.
+pub(super) fn locate(
+    lines: &Lines<'_>,
+    tokens: &[String],
+    lists: bool,
+) -> Result<(Node, Style), Reason> {
     let mut node = lines.root()?;
     let mut st = Style::default();
     let mut seq_seen = false;
@@ -55,7 +70,10 @@ pub(super) fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Styl
             _ => return Err("a scalar or flow node on the edited path"),
         };
     }
-    if !seq_seen && let Some(off) = lines.nearest_seq_offset(node.line) {
+    if lists
+        && !seq_seen
+        && let Some(off) = lines.nearest_seq_offset(node.line)
+    {
         st.seq = off;
     }
     Ok((node, st))
@@ -99,7 +117,8 @@ pub(super) fn add(
     last: &str,
     v: &Value,
 ) -> Result<Splice, Reason> {
-    let (node, mut st) = locate(lines, parent)?;
+    let lists = has_list(v) || last == "-" || last.parse::<usize>().is_ok();
+    let (node, mut st) = locate(lines, parent, lists)?;
     match lines.shape(&node)? {
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;
@@ -146,7 +165,8 @@ pub(super) fn add(
 
 /// Remove key (or list position) `last` of the node at `parent`.
 pub(super) fn remove(lines: &Lines<'_>, parent: &[String], last: &str) -> Result<Splice, Reason> {
-    let (node, st) = locate(lines, parent)?;
+    // Only `{}` or `[]` is ever written here: no sequence is laid out.
+    let (node, st) = locate(lines, parent, false)?;
     let (line, end, only, first) = match lines.shape(&node)? {
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;

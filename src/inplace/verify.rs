@@ -138,11 +138,12 @@ fn mapping(
         return false;
     }
     news.iter().enumerate().all(|(i, n)| {
-        let below: Vec<&[String]> = touched
-            .iter()
-            .filter(|p| p.first() == Some(&n.key))
-            .map(|p| &p[1..])
-            .collect();
+        let reached = |p: &&&[String]| p.first() == Some(&n.key);
+        let below: Vec<&[String]> = match touched.iter().any(|p| reached(&p)) {
+            // Most entries: no operation reached them, nothing to collect.
+            false => Vec::new(),
+            true => touched.iter().filter(reached).map(|p| &p[1..]).collect(),
+        };
         // The original's entry under the same key, most often at the same place.
         let old = olds
             .get(i)
