@@ -131,8 +131,9 @@ pub struct Outputs {
     pub review: bool,
     /// Kustomize patches, for `export`.
     pub patches: bool,
-    /// Write patched documents in place (`--keep-format`), keeping every byte
-    /// the route does not change; otherwise each is written from its tree.
+    /// Write patched documents in place (the default, not `--reformat`),
+    /// keeping every byte the route does not change; otherwise each is
+    /// written from its tree.
     pub inplace: bool,
 }
 
