@@ -59,7 +59,14 @@ impl Index {
     /// `text` (already edited) had bytes `old` replaced by `new_len` bytes.
     /// Splices start at a line start or inside a line, and end at a line
     /// start or inside a line: the lines they touch are measured again.
-    pub fn spliced(&mut self, text: &str, old: std::ops::Range<usize>, new_len: usize) {
+    /// Returns the old lines `lo..hi` that were measured again, and how many
+    /// lines replaced them.
+    pub fn spliced(
+        &mut self,
+        text: &str,
+        old: std::ops::Range<usize>,
+        new_len: usize,
+    ) -> (usize, usize, usize) {
         // First and last affected lines: the one holding `old.start`, through
         // the one holding `old.end` (its end is moved or its content changed).
         let lo = self.starts.partition_point(|&p| p <= old.start) - 1;
@@ -79,6 +86,7 @@ impl Index {
         for p in &mut self.starts[shifted..] {
             *p = p.wrapping_add_signed(delta);
         }
+        (lo, hi, shifted - lo)
     }
 }
 

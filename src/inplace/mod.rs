@@ -14,6 +14,7 @@
 mod index;
 mod keys;
 mod layout;
+mod memo;
 mod ops;
 mod seq;
 mod text;
@@ -54,6 +55,8 @@ pub struct Text<'d> {
     index: Index,
     /// The line index of the unedited body, for the read-back check.
     original: Index,
+    /// The entries on the way to the last node located.
+    memo: memo::Memo,
     /// The body had no final newline; one was added for editing.
     added_newline: bool,
     failed: Option<Reason>,
@@ -102,6 +105,7 @@ impl<'d> Text<'d> {
             body: (start, end),
             index: Index::new(&text),
             original: Index::default(),
+            memo: memo::Memo::default(),
             text,
             added_newline,
             failed: None,
@@ -154,7 +158,7 @@ impl<'d> Text<'d> {
                 let toks = tokens(&r.path);
                 self.touched.push(toks.clone());
                 let lines = Lines::new(&self.text, &self.index);
-                let (node, st) = locate(&lines, &toks, has_list(&r.value))?;
+                let (node, st) = locate(&lines, &toks, has_list(&r.value), &mut self.memo)?;
                 let edit = write_value(&lines, &node, &r.value, &st)?;
                 self.splice(edit);
                 Ok(())
@@ -164,7 +168,7 @@ impl<'d> Text<'d> {
                 self.touched.push(toks.clone());
                 let last = toks.pop().ok_or("add at the root")?;
                 let lines = Lines::new(&self.text, &self.index);
-                let edit = add(&lines, &toks, &last, &a.value)?;
+                let edit = add(&lines, &toks, &last, &a.value, &mut self.memo)?;
                 self.splice(edit);
                 Ok(())
             }
@@ -173,7 +177,7 @@ impl<'d> Text<'d> {
                 self.touched.push(toks.clone());
                 let last = toks.pop().ok_or("remove at the root")?;
                 let lines = Lines::new(&self.text, &self.index);
-                let edit = remove(&lines, &toks, &last)?;
+                let edit = remove(&lines, &toks, &last, &mut self.memo)?;
                 self.splice(edit);
                 Ok(())
             }
@@ -183,7 +187,8 @@ impl<'d> Text<'d> {
 
     fn splice(&mut self, (range, new): Splice) {
         self.text.replace_range(range.clone(), &new);
-        self.index.spliced(&self.text, range, new.len());
+        let (lo, hi, lines) = self.index.spliced(&self.text, range, new.len());
+        self.memo.spliced(lo, hi, lines);
     }
 
     /// The edited body before the read-back check, or why the writer

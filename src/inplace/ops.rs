@@ -4,6 +4,7 @@
 
 use super::Reason;
 use super::layout::{self, Style};
+use super::memo::{Memo, Step};
 use super::text::{Lines, Node, Shape};
 use serde_json::{Map, Value};
 
@@ -26,11 +27,17 @@ pub(super) fn locate(
     lines: &Lines<'_>,
     tokens: &[String],
     lists: bool,
+    memo: &mut Memo,
 ) -> Result<(Node, Style), Reason> {
-    let mut node = lines.root()?;
-    let mut st = Style::default();
-    let mut seq_seen = false;
-    for tok in tokens {
+    // Start from the deepest entry the last operation's path shares.
+    let known = memo.resume(tokens);
+    let from = known.len();
+    let (mut node, mut st, mut seq_seen) = match known.last() {
+        Some(s) => (s.node, s.st, s.seq_seen),
+        None => (lines.root()?, Style::default(), false),
+    };
+    let mut recording = true;
+    for tok in &tokens[from..] {
         node = match lines.shape(&node)? {
             Shape::Map { col, first } => {
                 if let Some(p) = node.parent {
@@ -52,6 +59,7 @@ pub(super) fn locate(
                 }
             }
             Shape::Seq { col, first } => {
+                recording = false;
                 if let Some(p) = node.parent {
                     st.seq = col - p;
                     seq_seen = true;
@@ -69,6 +77,14 @@ pub(super) fn locate(
             }
             _ => return Err("a scalar or flow node on the edited path"),
         };
+        if recording {
+            memo.record(Step {
+                token: tok.clone(),
+                node,
+                st,
+                seq_seen,
+            });
+        }
     }
     if lists
         && !seq_seen
@@ -116,9 +132,10 @@ pub(super) fn add(
     parent: &[String],
     last: &str,
     v: &Value,
+    memo: &mut Memo,
 ) -> Result<Splice, Reason> {
     let lists = has_list(v) || last == "-" || last.parse::<usize>().is_ok();
-    let (node, mut st) = locate(lines, parent, lists)?;
+    let (node, mut st) = locate(lines, parent, lists, memo)?;
     match lines.shape(&node)? {
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;
@@ -164,9 +181,14 @@ pub(super) fn add(
 }
 
 /// Remove key (or list position) `last` of the node at `parent`.
-pub(super) fn remove(lines: &Lines<'_>, parent: &[String], last: &str) -> Result<Splice, Reason> {
+pub(super) fn remove(
+    lines: &Lines<'_>,
+    parent: &[String],
+    last: &str,
+    memo: &mut Memo,
+) -> Result<Splice, Reason> {
     // Only `{}` or `[]` is ever written here: no sequence is laid out.
-    let (node, st) = locate(lines, parent, false)?;
+    let (node, st) = locate(lines, parent, false, memo)?;
     let (line, end, only, first) = match lines.shape(&node)? {
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;
