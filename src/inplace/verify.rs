@@ -129,27 +129,52 @@ fn mapping(
     else {
         return false;
     };
-    if news.len() != map.len() || !news.iter().all(|n| map.contains_key(&n.key)) {
+    // The tree's value under each key (one lookup each), all keys present.
+    let Some(wants) = news
+        .iter()
+        .map(|n| map.get(&n.key))
+        .collect::<Option<Vec<&Value>>>()
+        .filter(|w| w.len() == map.len())
+    else {
         return false;
-    }
+    };
     let mut keys: Vec<&str> = news.iter().map(|n| n.key.as_str()).collect();
     keys.sort_unstable();
     if keys.windows(2).any(|w| w[0] == w[1]) {
         return false;
     }
-    news.iter().enumerate().all(|(i, n)| {
-        let reached = |p: &&&[String]| p.first() == Some(&n.key);
-        let below: Vec<&[String]> = match touched.iter().any(|p| reached(&p)) {
+    // The keys operations reached here: few, however many operations.
+    let mut firsts: Vec<&str> = touched
+        .iter()
+        .filter_map(|p| p.first())
+        .map(String::as_str)
+        .collect();
+    firsts.sort_unstable();
+    firsts.dedup();
+    // Where the original's entries sit relative to the edited ones (an
+    // added or removed entry shifts the rest by one).
+    let mut off = 0isize;
+    news.iter().zip(wants).enumerate().all(|(i, (n, want))| {
+        let below: Vec<&[String]> = match firsts.binary_search(&n.key.as_str()) {
             // Most entries: no operation reached them, nothing to collect.
-            false => Vec::new(),
-            true => touched.iter().filter(reached).map(|p| &p[1..]).collect(),
+            Err(_) => Vec::new(),
+            Ok(_) => touched
+                .iter()
+                .filter(|p| p.first() == Some(&n.key))
+                .map(|p| &p[1..])
+                .collect(),
         };
         // The original's entry under the same key, most often at the same place.
-        let old = olds
-            .get(i)
+        let old = match olds
+            .get(i.wrapping_add_signed(off))
             .filter(|x| x.key == n.key)
-            .or_else(|| olds.iter().find(|x| x.key == n.key));
-        let want = &map[&n.key];
+        {
+            Some(x) => Some(x),
+            None => olds.iter().position(|x| x.key == n.key).map(|j| {
+                off = j as isize - i as isize;
+                &olds[j]
+            }),
+        };
         if let Some(old) = old {
             let same = text(o, old.line, old.end) == text(e, n.line, n.end);
             if below.is_empty() && same {
