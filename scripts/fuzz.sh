@@ -42,8 +42,9 @@ targets=("$@")
 # modulo the routes fuzz/checks.rs builds from the registry: each route, plus
 # an --allow-missing variant of each that needs no setting, so at most twice
 # as many as `kof-route routes` lists. Seeding bytes 0 .. 2n-1 covers them all.
+# (Only seeds: a stale binary costs coverage of a new route's seeds, not a check.)
 bin=${KOF_ROUTE_BIN:-$root/target/release/kof-route}
-[ -x "$bin" ] || cargo build --release --quiet
+[ -x "$bin" ] || cargo build --release --quiet --target-dir "$root/target"
 nroutes=$("$bin" routes | grep -c '^[a-z]')
 [ "$nroutes" -gt 0 ] || { echo "fuzz.sh: kof-route routes listed no route" >&2; exit 1; }
 
