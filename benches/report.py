@@ -15,6 +15,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_targets  # noqa: E402  (benches/report_targets.py)
+
 MB = 1e6  # all sizes and rates in decimal megabytes
 
 INPUT_TITLES = {
@@ -289,6 +292,8 @@ def main(res_dir):
             o.append("| cost linear in %s (cost per byte up to 16x within %.0f%% of 1x) | worst %.2f | %s |"
                      % (axis, (LINEAR_TOLERANCE - 1) * 100, worst[axis], yes(worst[axis] <= LINEAR_TOLERANCE)))
     o.append("")
+
+    o.extend(report_targets.lines(res_dir, get, sizes, fmt_time, fmt_x, fmt_mb, yes))
 
     notes = read(os.path.join(res_dir, "notes.txt")).strip()
     if notes:

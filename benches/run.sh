@@ -255,6 +255,34 @@ if [ "$smoke" = 0 ] && [ "${BENCH_SLOW_4X:-0}" != 1 ]; then
   echo "kustomize and yq are timed on the three comparison inputs only (on the generated stream with 2 and 1 runs), not on the 4x/16x streams, to keep the full run near 10 minutes; BENCH_SLOW_4X=1 adds one run of each at 4x documents." >>"$res/notes.txt"
 fi
 
+# ---------------------------------------------------------------- instructions
+# Instruction counts (callgrind, whole process) beside the times: steady on a
+# shared machine where times drift. kof-route in its default mode (patched
+# documents edited in place), with --reformat (written from their trees) and
+# cat, on the two real renders; the generated stream too in a full run.
+printf 'id\ttool\tinstructions\n' >"$res/callgrind.tsv"
+if command -v valgrind >/dev/null 2>&1; then
+  cg_inputs=("collectors $collectors" "kof-all $kofall")
+  [ "$smoke" = 1 ] || cg_inputs+=("gen-n1-s1 $gen1")
+  for spec in "${cg_inputs[@]}"; do
+    read -r id in <<<"$spec"
+    for tool in cat kof-route kof-route-reformat; do
+      case "$tool" in
+        cat) cmd=(cat "$in") ;;
+        kof-route) cmd=("$bin" "${route_args[@]}" "$in") ;;
+        kof-route-reformat) cmd=("$bin" "${route_args[@]}" --reformat "$in") ;;
+      esac
+      log "$id: $tool under callgrind"
+      valgrind --tool=callgrind --callgrind-out-file=/dev/null "${cmd[@]}" \
+        >/dev/null 2>"$res/$id.$tool.callgrind" || die "$tool failed under callgrind on $in"
+      n=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$res/$id.$tool.callgrind")
+      printf '%s\t%s\t%s\n' "$id" "$tool" "$n" >>"$res/callgrind.tsv"
+    done
+  done
+else
+  echo "valgrind not installed: no instruction counts." >>"$res/notes.txt"
+fi
+
 # ---------------------------------------------------------------- report
 elapsed=$(($(date +%s) - started))
 {

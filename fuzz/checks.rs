@@ -10,8 +10,11 @@
 use clap::CommandFactory;
 use kof_route::cli::Cli;
 use kof_route::cli::plan::Plan;
+use kof_route::document::Outputs;
 use kof_route::routes::{REGISTRY, Route};
-use kof_route::{read, redact, render, render_for_review, report, select, write, yaml};
+use kof_route::{
+    read, redact, render, render_for_review, render_with, report, select, write, yaml,
+};
 use serde_json::Value;
 use std::sync::{LazyLock, OnceLock};
 
@@ -134,6 +137,56 @@ pub fn render_with_route_byte(data: &[u8]) {
     }
     let again = render(plan, &output).expect("the output is accepted again");
     assert_eq!(again.output(), output, "a second run changed the output");
+}
+
+/// The in-place writer held to the tree write: with the route the first
+/// byte picks, rendering with `Outputs::INPLACE` and with `Outputs::TREE`
+/// both succeed or both fail with the same message; on success the outputs
+/// have the same documents, byte-identical where the tree write left one
+/// untouched, and every other reading as the same value.
+pub fn inplace_agrees_with_tree(data: &[u8]) {
+    let Some((&pick, input)) = data.split_first() else {
+        return;
+    };
+    let plan = &plans()[usize::from(pick) % ROUTES.len()];
+    let inplace = render_with(plan, input, Outputs::INPLACE);
+    let tree = render_with(plan, input, Outputs::TREE);
+    let (inplace, tree) = match (inplace, tree) {
+        (Ok(a), Ok(b)) => (a.output(), b.output()),
+        (Err(a), Err(b)) => {
+            assert_eq!(format!("{a:#}"), format!("{b:#}"), "different refusals");
+            return;
+        }
+        (a, b) => panic!(
+            "in place {:?} but tree {:?}",
+            a.map(|_| "ok").map_err(|e| format!("{e:#}")),
+            b.map(|_| "ok").map_err(|e| format!("{e:#}"))
+        ),
+    };
+    let (a, b, orig) = (
+        read::split(&inplace),
+        read::split(&tree),
+        read::split(input),
+    );
+    assert_eq!(a.docs.len(), b.docs.len(), "document count differs");
+    for (i, ((x, y), o)) in a.docs.iter().zip(&b.docs).zip(&orig.docs).enumerate() {
+        if y.raw == o.raw {
+            assert_eq!(
+                x.raw,
+                y.raw,
+                "document #{} untouched by the tree changed",
+                i + 1
+            );
+            continue;
+        }
+        let (vx, vy) = (select::parse(i + 1, x), select::parse(i + 1, y));
+        assert_eq!(
+            vx.as_ref().map_err(|e| format!("{e:#}")),
+            vy.as_ref().map_err(|e| format!("{e:#}")),
+            "document #{} reads differently in place and from the tree",
+            i + 1
+        );
+    }
 }
 
 /// The stack the `yaml_fast` check parses on, as `yaml::parse` gives

@@ -4,9 +4,11 @@
 #   FUZZ_SECONDS=60 scripts/fuzz.sh            # every target, 60 s each
 #   FUZZ_SECONDS=600 scripts/fuzz.sh render    # one target
 #
-# Targets (fuzz/fuzz_targets/): `split` (the stream splitter), `render` (the
-# whole pipeline, every route) and `yaml_fast` (the fast YAML reader held to
-# the full reader: what yaml::parse_fast reads, yaml::parse_full reads the same,
+# Targets (fuzz/fuzz_targets/, every [[bin]] of fuzz/Cargo.toml): `split` (the
+# stream splitter), `render` (the whole pipeline, every route), `inplace` (the
+# in-place writer held to the tree write: same values, every route) and
+# `yaml_fast` (the fast YAML reader held to the full reader: what
+# yaml::parse_fast reads, yaml::parse_full reads the same,
 # as tests/fast_yaml.rs checks on every fixture document); what they assert is
 # in fuzz/checks.rs, which `cargo test` also builds and replays over the seeds
 # (tests/properties.rs). Built as cargo-fuzz builds them, minus the
@@ -32,7 +34,19 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 max_len=${FUZZ_MAX_LEN:-65536}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(split render yaml_fast)
+# Every target fuzz/Cargo.toml declares (its [[bin]] names), unless named.
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(sed -n 's/^name = "\([a-z_]*\)"$/\1/p' fuzz/Cargo.toml | grep -vx kof-route-fuzz)
+[ ${#targets[@]} -gt 0 ] || { echo "fuzz.sh: no targets in fuzz/Cargo.toml" >&2; exit 1; }
+
+# The `render` and `inplace` targets read their route from the first byte,
+# modulo the routes fuzz/checks.rs builds from the registry: each route, plus
+# an --allow-missing variant of each that needs no setting, so at most twice
+# as many as `kof-route routes` lists. Seeding bytes 0 .. 2n-1 covers them all.
+# (Only seeds: a stale binary costs coverage of a new route's seeds, not a check.)
+bin=${KOF_ROUTE_BIN:-$root/target/release/kof-route}
+[ -x "$bin" ] || cargo build --release --quiet --target-dir "$root/target"
+nroutes=$("$bin" routes | grep -c '^[a-z]')
+[ "$nroutes" -gt 0 ] || { echo "fuzz.sh: kof-route routes listed no route" >&2; exit 1; }
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 out=$root/target/fuzz
@@ -59,11 +73,11 @@ for t in "${targets[@]}"; do
   artifacts=$out/artifacts/$t
   mkdir -p "$corpus" "$artifacts"
   cp tests/hostile/*.yaml fixtures/kof-1.11/helm3/kof-collectors.yaml "$corpus/" 2>/dev/null || true
-  if [ "$t" = render ]; then
-    # The render target reads its route from the first byte: seed every route.
+  if [ "$t" = render ] || [ "$t" = inplace ]; then
+    # These targets read their route from the first byte: seed every route.
     for f in tests/hostile/*.yaml fixtures/kof-1.11/helm*/kof-collectors.yaml fixtures/variants/*.yaml; do
-      for r in 0 1 2 3 4; do
-        { printf "\\x3$r"; cat "$f"; } > "$corpus/r$r-$(basename "$(dirname "$f")")-$(basename "$f")"
+      for ((r = 0; r < 2 * nroutes; r++)); do
+        { printf "\\x$(printf %02x "$r")"; cat "$f"; } > "$corpus/r$r-$(basename "$(dirname "$f")")-$(basename "$f")"
       done
     done
   fi

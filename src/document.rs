@@ -21,12 +21,14 @@ pub struct Selected {
     pub id: DocId,
     pub kind: &'static KindSpec,
     pub value: Value,
+    /// The fast YAML reader read it (the in-place check relies on that).
+    pub read_fast: bool,
 }
 
 /// Parse candidate `idx`; `None` when no row of the kind table matches it.
 pub fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
     let doc: &Doc<'_> = &stream.docs[idx];
-    let value = select::parse(idx + 1, doc)?;
+    let (value, read_fast) = select::parse_noting(idx + 1, doc)?;
     if let Some(kind) = select::listed(&value) {
         bail!(
             "{}: holds {kind} in its items, which kof-route cannot route inside a List; \
@@ -39,6 +41,7 @@ pub fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
         id: DocId::of(idx + 1, doc.line, &value),
         kind,
         value,
+        read_fast,
     }))
 }
 
@@ -128,8 +131,9 @@ pub struct Outputs {
     pub review: bool,
     /// Kustomize patches, for `export`.
     pub patches: bool,
-    /// Write patched documents in place (`--keep-format`), keeping every byte
-    /// the route does not change; otherwise each is written from its tree.
+    /// Write patched documents in place (the default, not `--reformat`),
+    /// keeping every byte the route does not change; otherwise each is
+    /// written from its tree.
     pub inplace: bool,
 }
 
@@ -209,7 +213,7 @@ pub fn route(
         let doc = &stream.docs[idx];
         let mut text = match outputs.inplace {
             false => Err("tree write asked for"),
-            true => inplace::Text::new(doc),
+            true => inplace::Text::new(doc).map(|t| t.read_fast(sel.read_fast)),
         };
         inplace::apply(
             &mut sel.value,

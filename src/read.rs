@@ -86,10 +86,9 @@ pub fn split(input: &[u8]) -> Stream<'_> {
 fn with_directives(body: &[u8], separator: usize) -> usize {
     let mut start = separator;
     while start > 0 {
-        let prev = body[..start - 1]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
+        // memrchr, not a byte loop: the line before a separator can be very
+        // long (a dashboard's JSON on one line), and this runs per document.
+        let prev = memchr::memrchr(b'\n', &body[..start - 1]).map_or(0, |p| p + 1);
         if body[prev] != b'%' {
             break;
         }

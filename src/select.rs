@@ -122,6 +122,11 @@ fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
 
 /// Parse a document's bytes; a syntax error names the line in the whole stream.
 pub fn parse(index: usize, doc: &Doc<'_>) -> Result<Value> {
+    parse_noting(index, doc).map(|(v, _)| v)
+}
+
+/// As `parse`, also telling whether the fast YAML reader read it.
+pub(crate) fn parse_noting(index: usize, doc: &Doc<'_>) -> Result<(Value, bool)> {
     let text = std::str::from_utf8(doc.raw).map_err(|e| {
         anyhow!(
             "{}: not valid UTF-8 ({e})",
@@ -142,7 +147,7 @@ pub fn parse(index: usize, doc: &Doc<'_>) -> Result<Value> {
             DocId::guess(index, doc.raw, doc.line)
         );
     }
-    yaml::parse(text).map_err(|e| {
+    yaml::parse_noting(text).map_err(|e| {
         anyhow!(
             "{}: invalid YAML at line {}: {}",
             DocId::guess(index, doc.raw, doc.line),

@@ -19,7 +19,7 @@ use serde_json::Value;
 use std::fmt;
 
 mod emit;
-mod fast;
+pub(crate) mod fast;
 mod scalar;
 mod tree;
 
@@ -87,9 +87,14 @@ pub fn scrub_quoted(message: &str, quotes: &[char]) -> String {
 
 /// Parse one YAML document into a JSON value tree (mapping order kept).
 pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+    parse_noting(text).map(|(v, _)| v)
+}
+
+/// As `parse`, also telling whether the fast reader read the document.
+pub(crate) fn parse_noting(text: &str) -> Result<(Value, bool), SyntaxError> {
     match fast::parse(text) {
-        Some(v) => Ok(v),
-        None => on_big_stack(|| parse_full(text)),
+        Some(v) => Ok((v, true)),
+        None => on_big_stack(|| parse_full(text)).map(|v| (v, false)),
     }
 }
 

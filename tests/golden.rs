@@ -212,26 +212,23 @@ const CASES: &[Case] = &[
         input: HELM3,
         args: REGIONAL,
     },
-    // --keep-format: the patched documents edited in place (src/inplace/).
+    // --reformat: the patched documents written from their trees, not
+    // edited in place (src/inplace/, the default).
     Case {
-        name: "helm3-regional-keep-format",
+        name: "helm3-regional-reformat",
         input: HELM3,
         args: &[
             "--route=regional",
             "--regional-domain=example.com",
             "--regional-cluster=regional-1",
             "--ca-secret=regional-ca",
-            "--keep-format",
+            "--reformat",
         ],
     },
     Case {
-        name: "helm4-cloudwatch-keep-format",
+        name: "helm4-cloudwatch-reformat",
         input: HELM4,
-        args: &[
-            "--route=cloudwatch",
-            "--aws-region=us-east-2",
-            "--keep-format",
-        ],
+        args: &["--route=cloudwatch", "--aws-region=us-east-2", "--reformat"],
     },
     Case {
         name: "helm3-regional-istio",

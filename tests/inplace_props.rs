@@ -320,7 +320,12 @@ fn in_place_agrees_with_the_tree_on_generated_documents() {
             offset: 0,
             line: 1,
         };
-        let mut t = Text::new(&doc).expect("generated text is editable");
+        // As the pipeline does: the cheap read-back check (`verify`) where
+        // the fast reader reads the original, whose verdict the final
+        // assertion below holds to the full reader.
+        let mut t = Text::new(&doc)
+            .expect("generated text is editable")
+            .read_fast(yaml::parse_fast(&text).is_some());
         let mut mine = before.clone();
         let mine_result = inplace::apply(&mut mine, None, &edits, Some(&mut t));
         let show = || format!("--- text:\n{text}--- edits:\n{edits:#?}");

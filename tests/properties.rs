@@ -611,6 +611,7 @@ fn fuzz_checks_over_the_seed_corpus() {
                 let mut input = vec![route];
                 input.extend_from_slice(&data);
                 fuzz_checks::render_with_route_byte(&input);
+                fuzz_checks::inplace_agrees_with_tree(&input);
             }
         }
     });

@@ -36,7 +36,17 @@ fn setting_flags() -> BTreeSet<String> {
     Cli::command()
         .get_arguments()
         .filter_map(|a| a.get_long().map(str::to_string))
-        .filter(|l| !["config", "explain", "keep-format", "help", "version"].contains(&l.as_str()))
+        .filter(|l| {
+            ![
+                "config",
+                "explain",
+                "keep-format",
+                "reformat",
+                "help",
+                "version",
+            ]
+            .contains(&l.as_str())
+        })
         .collect()
 }
 

@@ -55,12 +55,13 @@ pub fn parse(argv: Vec<OsString>) -> Result<Cli, Refused> {
 }
 
 /// The settings a config file may hold: the route flags, without `--config`
-/// itself and output switches.
+/// itself and output switches (`--explain`, `--reformat`, `--keep-format`).
 fn settings() -> clap::Command {
     RouteArgs::augment_args(clap::Command::new("config"))
         .mut_arg("config", |a| a.hide(true))
         .mut_arg("explain", |a| a.hide(true))
         .mut_arg("keep_format", |a| a.hide(true))
+        .mut_arg("reformat", |a| a.hide(true))
 }
 
 /// The flags a config file's `text` stands for, leaving out settings `given`

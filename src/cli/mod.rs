@@ -235,10 +235,14 @@ pub struct RouteArgs {
     /// Accept a stream with no OpenTelemetryCollector
     #[arg(long, env = "KOF_ROUTE_ALLOW_MISSING")]
     pub allow_missing: bool,
-    /// Edit patched documents in place: every byte the route does not change
-    /// (comments, quoting, indentation) stays; slower than the default, which
-    /// writes each patched resource anew
-    #[arg(long, env = "KOF_ROUTE_KEEP_FORMAT")]
+    /// Write each patched resource anew from its parsed form, instead of
+    /// editing it in place (the default keeps every byte the route does not
+    /// change: comments, quoting, indentation)
+    #[arg(long, env = "KOF_ROUTE_REFORMAT", conflicts_with = "keep_format")]
+    pub reformat: bool,
+    /// Edit patched documents in place: the default since kof-route made it
+    /// as fast as the tree write; accepted so existing scripts keep working
+    #[arg(long, env = "KOF_ROUTE_KEEP_FORMAT", hide = true)]
     pub keep_format: bool,
     /// Print a summary of every edit to stderr (secret names, never values)
     #[arg(long, env = "KOF_ROUTE_EXPLAIN")]

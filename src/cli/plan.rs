@@ -33,7 +33,7 @@ pub struct Plan {
     pub carried: Vec<(&'static str, String)>,
     /// `--collectors-render`: the render umbrella patches are derived from.
     pub collectors_render: Option<std::path::PathBuf>,
-    /// `--keep-format`: patched documents edited in place.
+    /// Patched documents edited in place (the default; not `--reformat`).
     pub keep_format: bool,
 }
 
@@ -177,7 +177,7 @@ impl Plan {
             given,
             carried,
             collectors_render: args.collectors_render.clone(),
-            keep_format: args.keep_format,
+            keep_format: !args.reformat,
         })
     }
 }

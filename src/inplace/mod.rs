@@ -11,20 +11,23 @@
 //! and the text is only used when it reads back as exactly the tree's value,
 //! so the in-place result can never differ from the tree result.
 
+mod index;
 mod keys;
 mod layout;
+mod memo;
 mod ops;
 mod seq;
 mod text;
+mod verify;
 
 use crate::edit::{Edit, Seg, apply::lower};
 use crate::read::Doc;
 use anyhow::{Result, anyhow};
+use index::{Index, Lines};
 use json_patch::PatchOperation;
-use ops::{Splice, add, locate, remove, write_value};
+use ops::{Splice, add, has_list, locate, remove, write_value};
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use text::Lines;
 
 /// Why a document was written from its tree instead of in place.
 pub type Reason = &'static str;
@@ -48,9 +51,19 @@ pub struct Text<'d> {
     /// Where the body starts and ends in `doc.raw`.
     body: (usize, usize),
     text: String,
+    /// The line index of `text`, kept up to date by `splice`.
+    index: Index,
+    /// The line index of the unedited body, for the read-back check.
+    original: Index,
+    /// The entries on the way to the last node located.
+    memo: memo::Memo,
     /// The body had no final newline; one was added for editing.
     added_newline: bool,
     failed: Option<Reason>,
+    /// The token path of every operation made, for the read-back check.
+    touched: Vec<Vec<String>>,
+    /// The fast reader read the original document (see `verify`).
+    read_fast: bool,
 }
 
 impl<'d> Text<'d> {
@@ -90,10 +103,26 @@ impl<'d> Text<'d> {
         Ok(Text {
             doc,
             body: (start, end),
+            index: Index::new(&text),
+            original: Index::default(),
+            memo: memo::Memo::default(),
             text,
             added_newline,
             failed: None,
+            touched: Vec::new(),
+            read_fast: false,
         })
+    }
+
+    /// Tell the writer the fast reader read the original document, which
+    /// lets `finish` check only what the edits reached (`verify`).
+    pub fn read_fast(mut self, yes: bool) -> Self {
+        // Only before any operation: the index is then the original's.
+        self.read_fast = yes && self.touched.is_empty();
+        if self.read_fast {
+            self.original = self.index.clone();
+        }
+        self
     }
 
     /// Give up on the text: the document is written from its tree.
@@ -127,25 +156,28 @@ impl<'d> Text<'d> {
         match op {
             PatchOperation::Replace(r) => {
                 let toks = tokens(&r.path);
-                let lines = Lines::new(&self.text);
-                let (node, st) = locate(&lines, &toks)?;
+                self.touched.push(toks.clone());
+                let lines = Lines::new(&self.text, &self.index);
+                let (node, st) = locate(&lines, &toks, has_list(&r.value), &mut self.memo)?;
                 let edit = write_value(&lines, &node, &r.value, &st)?;
                 self.splice(edit);
                 Ok(())
             }
             PatchOperation::Add(a) => {
                 let mut toks = tokens(&a.path);
+                self.touched.push(toks.clone());
                 let last = toks.pop().ok_or("add at the root")?;
-                let lines = Lines::new(&self.text);
-                let edit = add(&lines, &toks, &last, &a.value)?;
+                let lines = Lines::new(&self.text, &self.index);
+                let edit = add(&lines, &toks, &last, &a.value, &mut self.memo)?;
                 self.splice(edit);
                 Ok(())
             }
             PatchOperation::Remove(r) => {
                 let mut toks = tokens(&r.path);
+                self.touched.push(toks.clone());
                 let last = toks.pop().ok_or("remove at the root")?;
-                let lines = Lines::new(&self.text);
-                let edit = remove(&lines, &toks, &last)?;
+                let lines = Lines::new(&self.text, &self.index);
+                let edit = remove(&lines, &toks, &last, &mut self.memo)?;
                 self.splice(edit);
                 Ok(())
             }
@@ -154,7 +186,9 @@ impl<'d> Text<'d> {
     }
 
     fn splice(&mut self, (range, new): Splice) {
-        self.text.replace_range(range, &new);
+        self.text.replace_range(range.clone(), &new);
+        let (lo, hi, lines) = self.index.spliced(&self.text, range, new.len());
+        self.memo.spliced(lo, hi, lines);
     }
 
     /// The edited body before the read-back check, or why the writer
@@ -172,15 +206,30 @@ impl<'d> Text<'d> {
         if let Some(reason) = self.failed {
             return Err(reason);
         }
-        // A duplicated key reads as the last one, but stays in the text, where
-        // a strict reader (kubectl's field validation) refuses it: the tree
-        // write keeps one.
-        match crate::yaml::parse_unique(&self.text) {
-            Ok(v) if &v == value => {}
-            Ok(_) => return Err("the edited text does not read back as the edited value"),
-            Err(_) => return Err("a duplicated key"),
-        }
         let raw = self.doc.raw;
+        let original = &raw[self.body.0..self.body.1];
+        let original = match self.added_newline {
+            // `new` checked it is UTF-8.
+            false => std::borrow::Cow::Borrowed(std::str::from_utf8(original).unwrap_or_default()),
+            true => std::borrow::Cow::Owned(format!("{}\n", String::from_utf8_lossy(original))),
+        };
+        let proven = self.read_fast
+            && verify::proven(
+                (&original, &self.original),
+                (&self.text, &self.index),
+                value,
+                &self.touched,
+            );
+        // Otherwise the whole text is read again. A duplicated key reads as
+        // the last one, but stays in the text, where a strict reader
+        // (kubectl's field validation) refuses it: the tree write keeps one.
+        if !proven {
+            match crate::yaml::parse_unique(&self.text) {
+                Ok(v) if &v == value => {}
+                Ok(_) => return Err("the edited text does not read back as the edited value"),
+                Err(_) => return Err("a duplicated key"),
+            }
+        }
         let body = match self.added_newline {
             true => &self.text[..self.text.len() - 1],
             false => &self.text[..],

@@ -4,18 +4,40 @@
 
 use super::Reason;
 use super::layout::{self, Style};
+use super::memo::{Memo, Step};
 use super::text::{Lines, Node, Shape};
 use serde_json::{Map, Value};
 
 /// Bytes of the text to replace, and what with.
 pub(super) type Splice = (std::ops::Range<usize>, String);
 
-/// The node at `tokens`, and the style seen on the way to it.
-pub(super) fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Style), Reason> {
-    let mut node = lines.root()?;
-    let mut st = Style::default();
-    let mut seq_seen = false;
-    for tok in tokens {
+/// Whether writing `v` may lay out a block sequence (which needs the
+/// nearest sequence's style, a search `locate` skips otherwise).
+pub(super) fn has_list(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => m.values().any(has_list),
+        _ => false,
+    }
+}
+
+/// The node at `tokens`, and the style seen on the way to it; `lists`: the
+/// style of sequences is wanted too.
+pub(super) fn locate(
+    lines: &Lines<'_>,
+    tokens: &[String],
+    lists: bool,
+    memo: &mut Memo,
+) -> Result<(Node, Style), Reason> {
+    // Start from the deepest entry the last operation's path shares.
+    let known = memo.resume(tokens);
+    let from = known.len();
+    let (mut node, mut st, mut seq_seen) = match known.last() {
+        Some(s) => (s.node, s.st, s.seq_seen),
+        None => (lines.root()?, Style::default(), false),
+    };
+    let mut recording = true;
+    for tok in &tokens[from..] {
         node = match lines.shape(&node)? {
             Shape::Map { col, first } => {
                 if let Some(p) = node.parent {
@@ -37,6 +59,7 @@ pub(super) fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Styl
                 }
             }
             Shape::Seq { col, first } => {
+                recording = false;
                 if let Some(p) = node.parent {
                     st.seq = col - p;
                     seq_seen = true;
@@ -54,8 +77,19 @@ pub(super) fn locate(lines: &Lines<'_>, tokens: &[String]) -> Result<(Node, Styl
             }
             _ => return Err("a scalar or flow node on the edited path"),
         };
+        if recording {
+            memo.record(Step {
+                token: tok.clone(),
+                node,
+                st,
+                seq_seen,
+            });
+        }
     }
-    if !seq_seen && let Some(off) = lines.nearest_seq_offset(node.line) {
+    if lists
+        && !seq_seen
+        && let Some(off) = lines.nearest_seq_offset(node.line)
+    {
         st.seq = off;
     }
     Ok((node, st))
@@ -98,8 +132,10 @@ pub(super) fn add(
     parent: &[String],
     last: &str,
     v: &Value,
+    memo: &mut Memo,
 ) -> Result<Splice, Reason> {
-    let (node, mut st) = locate(lines, parent)?;
+    let lists = has_list(v) || last == "-" || last.parse::<usize>().is_ok();
+    let (node, mut st) = locate(lines, parent, lists, memo)?;
     match lines.shape(&node)? {
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;
@@ -145,8 +181,14 @@ pub(super) fn add(
 }
 
 /// Remove key (or list position) `last` of the node at `parent`.
-pub(super) fn remove(lines: &Lines<'_>, parent: &[String], last: &str) -> Result<Splice, Reason> {
-    let (node, st) = locate(lines, parent)?;
+pub(super) fn remove(
+    lines: &Lines<'_>,
+    parent: &[String],
+    last: &str,
+    memo: &mut Memo,
+) -> Result<Splice, Reason> {
+    // Only `{}` or `[]` is ever written here: no sequence is laid out.
+    let (node, st) = locate(lines, parent, false, memo)?;
     let (line, end, only, first) = match lines.shape(&node)? {
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;

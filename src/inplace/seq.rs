@@ -8,22 +8,23 @@ impl Lines<'_> {
     /// The items of the block sequence at `col` from line `first` to `end`.
     pub fn items(&self, col: usize, first: usize, end: usize) -> Result<Vec<Item>, Reason> {
         let mut out: Vec<Item> = Vec::new();
-        for j in first..end {
-            if !self.content(j) {
-                continue;
-            }
+        let mut j = self.next_content(first, end).unwrap_or(end);
+        while j < end {
             let line = self.line(j);
-            let indent = spaces(line);
-            if indent == col && is_item(&line[col..]) {
-                out.push(Item {
-                    line: j,
-                    end: j + 1,
-                });
-            } else if let (Some(cur), true) = (out.last_mut(), indent > col) {
-                cur.end = j + 1;
-            } else {
+            if self.indent(j) != col || !is_item(&line[col..]) {
                 return Err("odd indentation");
             }
+            if let Some(cur) = out.last_mut() {
+                cur.end = self.last_content(cur.line, j) + 1;
+            }
+            out.push(Item {
+                line: j,
+                end: j + 1,
+            });
+            j = self.next_at_or_below(j + 1, end, col).unwrap_or(end);
+        }
+        if let Some(cur) = out.last_mut() {
+            cur.end = self.last_content(cur.line, end) + 1;
         }
         Ok(out)
     }

@@ -10,60 +10,8 @@
 //! content line belong to whatever follows.
 
 use super::Reason;
+pub(super) use super::index::Lines;
 pub(super) use super::keys::{scalar_len, split_key};
-
-/// The lines of a text ending in `\n`.
-pub(super) struct Lines<'t> {
-    pub text: &'t str,
-    starts: Vec<usize>,
-}
-
-impl<'t> Lines<'t> {
-    pub fn new(text: &'t str) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 24 + 1);
-        starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        if starts.last() == Some(&text.len()) {
-            starts.pop();
-        }
-        Lines { text, starts }
-    }
-
-    pub fn len(&self) -> usize {
-        self.starts.len()
-    }
-
-    /// Byte offset where line `i` starts (`len()`: the end of the text).
-    pub fn start(&self, i: usize) -> usize {
-        self.starts.get(i).copied().unwrap_or(self.text.len())
-    }
-
-    /// Line `i` without its newline.
-    pub fn line(&self, i: usize) -> &'t str {
-        let end = self.start(i + 1);
-        let end = if end > self.starts[i] && self.text.as_bytes()[end - 1] == b'\n' {
-            end - 1
-        } else {
-            end
-        };
-        &self.text[self.starts[i]..end]
-    }
-
-    pub fn indent(&self, i: usize) -> usize {
-        spaces(self.line(i))
-    }
-
-    /// Holds something other than spaces and a comment.
-    pub fn content(&self, i: usize) -> bool {
-        let l = self.line(i);
-        let n = spaces(l);
-        n < l.len() && l.as_bytes()[n] != b'#'
-    }
-
-    fn next_content(&self, from: usize, end: usize) -> Option<usize> {
-        (from..end).find(|&j| self.content(j))
-    }
-}
 
 pub(super) fn spaces(s: &str) -> usize {
     s.bytes().take_while(|&b| b == b' ').count()
@@ -210,13 +158,20 @@ impl Lines<'_> {
     /// The entries of the block mapping at `col` from line `first` to `end`.
     pub fn entries(&self, col: usize, first: usize, end: usize) -> Result<Vec<Entry>, Reason> {
         let mut out: Vec<Entry> = Vec::new();
-        for j in first..end {
-            if !self.content(j) {
-                continue;
-            }
+        let mut j = match self.content(first) {
+            true => first,
+            false => self.next_content(first, end).unwrap_or(end),
+        };
+        while j < end {
             let line = self.line(j);
-            let indent = if j == first { col } else { spaces(line) };
-            if indent == col && (j == first || !is_item(&line[col..])) {
+            let indent = if j == first { col } else { self.indent(j) };
+            if indent != col {
+                return Err("odd indentation");
+            }
+            if j == first || !is_item(&line[col..]) {
+                if let Some(cur) = out.last_mut() {
+                    cur.end = self.last_content(cur.line, j) + 1;
+                }
                 let (key, after) = split_key(&line[col..])?.ok_or("not a mapping entry")?;
                 if key == "<<" {
                     return Err("merge key on the edited path");
@@ -227,18 +182,20 @@ impl Lines<'_> {
                     after: col + after,
                     end: j + 1,
                 });
-            } else if let (Some(cur), true) = (out.last_mut(), indent >= col) {
-                cur.end = j + 1;
-            } else {
+            } else if out.is_empty() {
                 return Err("odd indentation");
             }
+            j = self.next_at_or_below(j + 1, end, col).unwrap_or(end);
+        }
+        if let Some(cur) = out.last_mut() {
+            cur.end = self.last_content(cur.line, end) + 1;
         }
         Ok(out)
     }
 
     /// The last entry with `key` of the block mapping at `col` from line
-    /// `first` to `end`, without reading the other keys: only lines that
-    /// start with the key (or a quote) are split.
+    /// `first` to `end`, without reading the other keys: only lines at the
+    /// mapping's column that start with the key (or a quote) are split.
     pub fn find_entry(
         &self,
         col: usize,
@@ -247,43 +204,39 @@ impl Lines<'_> {
         key: &str,
     ) -> Result<Option<Entry>, Reason> {
         let mut found: Option<Entry> = None;
-        for j in first..end {
+        let mut j = first;
+        while j < end {
             let line = self.line(j);
-            let indent = if j == first { col } else { spaces(line) };
-            let Some(&b) = line.as_bytes().get(indent) else {
-                continue;
-            };
-            if b == b'#' {
-                continue;
-            }
-            if indent < col {
+            let at_col = j == first || self.indent(j) == col;
+            if j != first && self.indent(j) < col {
                 return Err("odd indentation");
             }
-            if indent > col || (j != first && is_item(&line[col..])) {
-                continue;
+            let t = line.get(col..).unwrap_or("");
+            let skip = !at_col || t.is_empty() || t.starts_with('#') || (j != first && is_item(t));
+            if !skip {
+                if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
+                    e.end = self.last_content(e.line, j) + 1;
+                }
+                if t.starts_with("<<") {
+                    return Err("merge key on the edited path");
+                }
+                let b = t.as_bytes()[0];
+                let maybe = matches!(b, b'"' | b'\'')
+                    || (t.starts_with(key)
+                        && t[key.len()..].trim_start_matches(' ').starts_with(':'));
+                if maybe
+                    && let Some((k, after)) = split_key(t)?
+                    && k == key
+                {
+                    found = Some(Entry {
+                        key: k,
+                        line: j,
+                        after: col + after,
+                        end: usize::MAX,
+                    });
+                }
             }
-            if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
-                e.end = self.last_content(e.line, j) + 1;
-            }
-            let t = &line[col..];
-            if t.starts_with("<<") {
-                return Err("merge key on the edited path");
-            }
-            let maybe = matches!(b, b'"' | b'\'')
-                || (t.starts_with(key) && t[key.len()..].trim_start_matches(' ').starts_with(':'));
-            if !maybe {
-                continue;
-            }
-            if let Some((k, after)) = split_key(t)?
-                && k == key
-            {
-                found = Some(Entry {
-                    key: k,
-                    line: j,
-                    after: col + after,
-                    end: usize::MAX,
-                });
-            }
+            j = self.next_at_or_below(j + 1, end, col).unwrap_or(end);
         }
         if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
             e.end = self.last_content(e.line, end) + 1;
@@ -292,7 +245,7 @@ impl Lines<'_> {
     }
 
     /// The last content line from `from` up to (not including) `to`.
-    fn last_content(&self, from: usize, to: usize) -> usize {
+    pub fn last_content(&self, from: usize, to: usize) -> usize {
         (from..to).rev().find(|&j| self.content(j)).unwrap_or(from)
     }
 }

@@ -29,6 +29,13 @@ const MAX_DEPTH: usize = 64;
 
 /// The document's value, or `None` when the full parser must read it.
 pub(crate) fn parse(text: &str) -> Option<Value> {
+    parse_at(text, 0)
+}
+
+/// As `parse`, for a block that sits `depth` mappings deep in a document
+/// (the in-place writer's check re-reads one entry of a document on its
+/// own): the same depth cap applies as where the block sits.
+pub(crate) fn parse_at(text: &str, depth: usize) -> Option<Value> {
     if !plain_characters(text) {
         return None;
     }
@@ -39,7 +46,13 @@ pub(crate) fn parse(text: &str) -> Option<Value> {
         entries: Vec::new(),
         items: Vec::new(),
     };
-    r.document().ok()
+    r.document(depth).ok()
+}
+
+/// The key of the mapping entry `t` as this reader reads it; `None` when
+/// `t` is no entry it reads.
+pub(crate) fn entry_key(t: &str) -> Option<String> {
+    split_key(t).ok().flatten().map(|(k, _)| k)
 }
 
 /// Every character is printable YAML that no reader could take for a line
@@ -97,7 +110,7 @@ fn is_seq_entry(rest: &str) -> bool {
 }
 
 impl<'a> Reader<'a> {
-    fn document(&mut self) -> R<Value> {
+    fn document(&mut self, depth: usize) -> R<Value> {
         let mut first = self.next_content()?;
         // A stream's documents start with their `---` marker.
         if first == Some(0) && self.lines[self.at].trim_end_matches(' ') == "---" {
@@ -107,7 +120,7 @@ impl<'a> Reader<'a> {
         let Some(indent) = first else {
             return Err(Decline);
         };
-        let value = self.block_node(indent, 0)?;
+        let value = self.block_node(indent, depth)?;
         match self.next_content()? {
             None => Ok(value),
             Some(_) => Err(Decline),
