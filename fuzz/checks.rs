@@ -275,14 +275,20 @@ fn no_secret_is_shown(plan: &Plan, input: &[u8]) {
         return;
     }
     // What the route writes itself (`resource/k8sclustername`, the flags'
-    // values) is shown whatever the input hid under the same text.
+    // values, the keys it adds) is shown whatever the input hid under the same
+    // text.
     let (shown, written) = match render_for_review(plan, input) {
         Ok(r) => {
             let written: String = r
                 .edits
                 .iter()
-                .filter_map(|e| e.new_value())
-                .map(|v| v.to_string())
+                .flat_map(|e| {
+                    let keys = e.path.iter().filter_map(|s| match s {
+                        kof_route::edit::Seg::Key(k) => Some(k.clone()),
+                        kof_route::edit::Seg::Index(_) => None,
+                    });
+                    keys.chain(e.new_value().map(|v| v.to_string()))
+                })
                 .collect();
             let shown = [
                 report::diff(&r, false),
