@@ -21,22 +21,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::kube;
 
-type Key = [String; 4];
-
-fn key(d: &Value) -> Key {
-    [
-        "/apiVersion",
-        "/kind",
-        "/metadata/namespace",
-        "/metadata/name",
-    ]
-    .map(|p| {
-        d.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    })
-}
+use support::kube::key;
 
 /// The input as Kubernetes reads it, with kof-route's operations for each
 /// routed resource applied; `Err` when an operation does not apply there.

@@ -11,7 +11,6 @@
 mod support;
 
 use serde_json::Value;
-use std::process::Command;
 
 /// Spellings that are plain scalars in both key and value position.
 fn spellings() -> Vec<String> {
@@ -214,32 +213,7 @@ fn same(a: &Value, b: &Value) -> bool {
 
 /// kubectl's JSON for every document of `stream`, by `metadata.name`; or its error.
 fn kubectl_reads(dir: &std::path::Path, stream: &str) -> Result<Vec<Value>, String> {
-    let file = dir.join("cases.yaml");
-    std::fs::write(&file, stream).unwrap();
-    let out = Command::new(support::kube::kubectl())
-        .args([
-            "annotate",
-            "--local",
-            "-o",
-            "json",
-            "kof-route-probe-",
-            "-f",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
-        .into_iter::<Value>()
-        .map(Result::unwrap)
-        .collect();
-    // One document comes back as itself, several as a List.
-    Ok(match docs.as_slice() {
-        [one] if one["kind"] == "List" => one["items"].as_array().unwrap().clone(),
-        _ => docs,
-    })
+    support::kube::read(dir, stream.as_bytes())
 }
 
 /// kof-route's reading of `doc`, without the fields kubectl adds or drops.

@@ -22,10 +22,12 @@ pub fn kubectl() -> PathBuf {
     }
 }
 
-fn annotate(dir: &Path, yaml: &[u8]) -> std::process::Output {
+/// The documents of a YAML stream as Kubernetes reads them, in stream order
+/// (several documents come back from kubectl as one `List`); or kubectl's error.
+pub fn read(dir: &Path, yaml: &[u8]) -> Result<Vec<Value>, String> {
     let file = dir.join("read.yaml");
     std::fs::write(&file, yaml).unwrap();
-    Command::new(kubectl())
+    let out = Command::new(kubectl())
         .args([
             "annotate",
             "--local",
@@ -36,41 +38,46 @@ fn annotate(dir: &Path, yaml: &[u8]) -> std::process::Output {
         ])
         .arg(&file)
         .output()
-        .unwrap()
+        .unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter::<Value>()
+        .map(Result::unwrap)
+        .collect();
+    Ok(match docs.as_slice() {
+        [one] if one["kind"] == "List" => one["items"].as_array().unwrap().clone(),
+        _ => docs,
+    })
 }
 
 /// Whether Kubernetes reads every document of a YAML stream.
 #[allow(dead_code)]
 pub fn reads(dir: &Path, yaml: &[u8]) -> bool {
-    annotate(dir, yaml).status.success()
+    read(dir, yaml).is_ok()
+}
+
+/// What names a resource: apiVersion, kind, namespace, name.
+pub fn key(d: &Value) -> [String; 4] {
+    [
+        "/apiVersion",
+        "/kind",
+        "/metadata/namespace",
+        "/metadata/name",
+    ]
+    .map(|p| {
+        d.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    })
 }
 
 /// The documents of a YAML stream as Kubernetes reads them, in a stable order.
+#[allow(dead_code)]
 pub fn as_kubernetes_reads(dir: &Path, yaml: &[u8]) -> Vec<Value> {
-    let out = annotate(dir, yaml);
-    assert!(
-        out.status.success(),
-        "kubectl annotate: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
-        .into_iter::<Value>()
-        .map(Result::unwrap)
-        .collect();
-    let key = |d: &Value| {
-        [
-            "/apiVersion",
-            "/kind",
-            "/metadata/namespace",
-            "/metadata/name",
-        ]
-        .map(|p| {
-            d.pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        })
-    };
+    let mut docs = read(dir, yaml).unwrap_or_else(|e| panic!("kubectl annotate: {e}"));
     docs.sort_by_key(key);
     docs
 }
