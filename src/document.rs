@@ -14,6 +14,7 @@ use crate::select::{self, KindSpec, Role};
 use crate::{export, inplace, redact, write, yaml};
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// One selected resource of the stream, parsed.
 pub struct Selected {
@@ -47,8 +48,14 @@ pub fn select_one(stream: &Stream<'_>, idx: usize) -> Result<Option<Selected>> {
 
 /// Problems of a collector; a config that cannot be read is one error.
 pub fn problems(doc: &Value, kind: &KindSpec) -> Vec<Problem> {
+    problems_routed(doc, kind, &Default::default())
+}
+
+/// As `problems`, for a collector the route edited: `wrote` names the
+/// `${env:}` variables the route's own values reference (`check::routed`).
+fn problems_routed(doc: &Value, kind: &KindSpec, wrote: &BTreeSet<String>) -> Vec<Problem> {
     match select::config_of(doc, kind) {
-        Ok(config) => check::collector(doc, &config),
+        Ok(config) => check::routed(doc, &config, wrote),
         Err(e) => vec![Problem {
             severity: Severity::Error,
             message: e.to_string(),
@@ -241,10 +248,7 @@ pub fn route(
                 .filter(|e| e.op != Op::Expect)
                 .filter_map(Edit::new_value),
         );
-        let after = match select::config_of(&sel.value, sel.kind) {
-            Ok(config) => check::routed(&sel.value, &config, &wrote),
-            Err(_) => problems(&sel.value, sel.kind),
-        };
+        let after = problems_routed(&sel.value, sel.kind, &wrote);
         let before = inherited(stream, idx, changed, &after)?;
         judge(&mut r, &before, after);
     }
