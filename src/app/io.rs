@@ -3,15 +3,35 @@
 
 use crate::cli::plan::UsageError;
 use anyhow::{Context, Result};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Seek, Write};
 use std::path::Path;
 
+/// Files smaller than this are read: mapping them saves nothing.
+const MAP_MIN_BYTES: u64 = 64 << 10;
+
+/// The input, read or mapped.
+pub(super) enum Input {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Input {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Input::Read(bytes) => bytes,
+            Input::Mapped(map) => map,
+        }
+    }
+}
+
 /// The input: FILE, or all of stdin.
-pub(super) fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
-    let mut input = Vec::new();
+pub(super) fn read_input(file: Option<&Path>) -> Result<Input> {
     match file {
         Some(path) => {
-            input = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let what = || format!("reading {}", path.display());
+            let file = std::fs::File::open(path).with_context(what)?;
+            from_file(file).with_context(what)
         }
         None => {
             let stdin = std::io::stdin();
@@ -23,16 +43,44 @@ pub(super) fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
                 )
                 .into());
             }
-            // Read through a File so a redirected file's size sizes the buffer once.
+            // Through a File, so that a redirected file is mapped or its size
+            // sizes the buffer once.
             let fd = std::os::fd::AsFd::as_fd(&stdin)
                 .try_clone_to_owned()
                 .context("reading stdin")?;
-            std::fs::File::from(fd)
-                .read_to_end(&mut input)
-                .context("reading stdin")?;
+            from_file(std::fs::File::from(fd)).context("reading stdin")
         }
     }
-    Ok(input)
+}
+
+/// All of `file` from its current offset. A large regular file is mapped,
+/// not read: on this class of machine a page fault on fresh memory costs
+/// microseconds, and reading a 2.5 MB stream into a buffer cost more than
+/// routing it (`benches/run.sh`). A pipe, Helm's way in, is read.
+fn from_file(mut file: std::fs::File) -> std::io::Result<Input> {
+    if let Some(map) = map(&mut file)? {
+        return Ok(Input::Mapped(map));
+    }
+    let mut input = Vec::new();
+    file.read_to_end(&mut input)?;
+    Ok(Input::Read(input))
+}
+
+/// Map a regular file read from its start, and move its offset to the end,
+/// as reading it would (a shell sharing the descriptor sees it consumed).
+/// Anything else, or a small file, is `None`.
+fn map(file: &mut std::fs::File) -> std::io::Result<Option<memmap2::Mmap>> {
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() < MAP_MIN_BYTES || file.stream_position()? != 0 {
+        return Ok(None);
+    }
+    // SAFETY: the map is read-only and private. A file changed or truncated
+    // by another process while kof-route runs is read as changed (or ends
+    // the process with SIGBUS), which the README's Performance section
+    // says; such a file has no consistent contents to route anyway.
+    let map = unsafe { memmap2::Mmap::map(&*file)? };
+    file.seek(std::io::SeekFrom::Start(map.len() as u64))?;
+    Ok(Some(map))
 }
 
 /// Write all of `bytes` to stdout; a reader that went away is not an error.
@@ -50,5 +98,45 @@ pub(super) fn write_output(rendered: &crate::Rendered<'_>) -> Result<()> {
     match rendered.write_to(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing stdout"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_of(len: usize) -> std::fs::File {
+        let mut f = tempfile::tempfile().unwrap();
+        let text: Vec<u8> = (0..len).map(|i| b"abc\n"[i % 4]).collect();
+        f.write_all(&text).unwrap();
+        f.rewind().unwrap();
+        f
+    }
+
+    #[test]
+    fn a_large_file_is_mapped_and_left_consumed() {
+        let mut f = file_of(MAP_MIN_BYTES as usize + 3);
+        let input = from_file(f.try_clone().unwrap()).unwrap();
+        assert!(matches!(input, Input::Mapped(_)));
+        assert_eq!(input.len(), MAP_MIN_BYTES as usize + 3);
+        assert_eq!(&input[..5], b"abc\na");
+        assert_eq!(f.stream_position().unwrap(), MAP_MIN_BYTES + 3);
+    }
+
+    #[test]
+    fn a_small_file_or_one_read_in_part_is_read_from_its_offset() {
+        let input = from_file(file_of(10)).unwrap();
+        assert!(matches!(&input, Input::Read(b) if b == b"abc\nabc\nab"));
+        let mut f = file_of(MAP_MIN_BYTES as usize * 2);
+        f.seek(std::io::SeekFrom::Start(2)).unwrap();
+        let input = from_file(f).unwrap();
+        assert!(matches!(input, Input::Read(_)));
+        assert_eq!(input.len(), MAP_MIN_BYTES as usize * 2 - 2);
+        assert_eq!(&input[..3], b"c\na");
+    }
+
+    #[test]
+    fn an_empty_file_is_empty_input() {
+        assert!(from_file(file_of(0)).unwrap().is_empty());
     }
 }
