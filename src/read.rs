@@ -30,6 +30,9 @@ pub struct Doc<'a> {
 /// The input split into documents; `bom` is the byte-order mark, if there was one.
 #[derive(Debug)]
 pub struct Stream<'a> {
+    /// All of the input, byte-order mark included: the documents lie in it
+    /// back to back, so runs of them are written as one slice.
+    pub input: &'a [u8],
     pub bom: &'a [u8],
     pub docs: Vec<Doc<'a>>,
 }
@@ -58,6 +61,7 @@ pub fn split(input: &[u8]) -> Stream<'_> {
     }
     if body.is_empty() {
         return Stream {
+            input,
             bom,
             docs: Vec::new(),
         };
@@ -78,7 +82,7 @@ pub fn split(input: &[u8]) -> Stream<'_> {
         });
         line += memchr::memchr_iter(b'\n', raw).count();
     }
-    Stream { bom, docs }
+    Stream { input, bom, docs }
 }
 
 /// Directives (`%YAML`, `%TAG`) belong to the document after them: move a

@@ -47,6 +47,7 @@ impl<'a> Rendered<'a> {
     pub(crate) fn new(warnings: Vec<String>) -> Self {
         Rendered {
             stream: Stream {
+                input: &[],
                 bom: &[],
                 docs: Vec::new(),
             },
@@ -168,21 +169,26 @@ fn ends_in_blank_line(body: &str) -> bool {
     body.contains('\n') && last.trim_matches([' ', '\t', '\r']).is_empty()
 }
 
-/// Join the stream back, as the pieces to write in order: the byte-order mark,
-/// then every document, either replaced (`replaced` holds (index, bytes), sorted
-/// by index) or its own bytes.
+/// Join the stream back, as the pieces to write in order: the input's own
+/// bytes, byte-order mark included, with the documents in `replaced` ((index,
+/// bytes), sorted by index) swapped for their new bytes. The untouched
+/// documents between two replaced ones are one piece, a slice of the input:
+/// a writer takes a large piece straight through, with no copy.
 pub fn join<'s>(
     stream: &'s Stream<'_>,
     replaced: Vec<(usize, &'s [u8])>,
 ) -> impl Iterator<Item = &'s [u8]> {
-    let mut next = replaced.into_iter().peekable();
-    let docs = stream.docs.iter().enumerate().map(move |(i, doc)| {
-        match next.next_if(|(idx, _)| *idx == i) {
-            Some((_, bytes)) => bytes,
-            None => doc.raw,
-        }
-    });
-    std::iter::once(stream.bom).chain(docs)
+    let mut pieces = Vec::with_capacity(2 * replaced.len() + 1);
+    let mut from = 0;
+    for (idx, bytes) in replaced {
+        let doc = &stream.docs[idx];
+        let at = stream.bom.len() + doc.offset;
+        pieces.push(&stream.input[from..at]);
+        pieces.push(bytes);
+        from = at + doc.raw.len();
+    }
+    pieces.push(&stream.input[from..]);
+    pieces.into_iter().filter(|p| !p.is_empty())
 }
 
 #[cfg(test)]
@@ -201,6 +207,13 @@ mod tests {
             .copied()
             .collect();
         assert_eq!(swapped, b"\xEF\xBB\xBFa: 1\n---\nB: 2\n---\nc: 3");
+        // Untouched runs are one slice of the input each, however many documents.
+        assert_eq!(join(&s, Vec::new()).collect::<Vec<_>>(), [&input[..]]);
+        let ends: Vec<&[u8]> = join(&s, vec![(0, &b"A\n"[..]), (2, &b"---\nC\n"[..])]).collect();
+        assert_eq!(
+            ends,
+            [&b"\xEF\xBB\xBF"[..], b"A\n", b"---\nb: 2\n", b"---\nC\n"]
+        );
     }
 
     #[test]
