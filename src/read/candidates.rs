@@ -6,27 +6,48 @@
 use super::{Stream, is_separator};
 use memchr::memmem;
 
-/// Indexes of the documents that contain `needle`, ascending.
-fn docs_containing(stream: &Stream<'_>, body: &[u8], needle: &[u8]) -> Vec<usize> {
-    let mut hits: Vec<usize> = memmem::find_iter(body, needle)
-        .map(|at| stream.docs.partition_point(|d| d.offset <= at) - 1)
-        .collect();
-    hits.dedup();
+/// For each needle, the indexes of the documents that contain it,
+/// ascending: one pass over the input for all of them.
+fn docs_containing(stream: &Stream<'_>, body: &[u8], needles: &[&[u8]]) -> Vec<Vec<usize>> {
+    let mut hits = vec![Vec::new(); needles.len()];
+    let Ok(searcher) = aho_corasick::AhoCorasick::new(needles) else {
+        // Too many or too long needles for the automaton: one pass each.
+        for (found, needle) in hits.iter_mut().zip(needles) {
+            found.extend(memmem::find_iter(body, needle).map(|at| doc_at(stream, at)));
+            found.dedup();
+        }
+        return hits;
+    };
+    for m in searcher.find_overlapping_iter(body) {
+        let found: &mut Vec<usize> = &mut hits[m.pattern().as_usize()];
+        let doc = doc_at(stream, m.start());
+        if found.last() != Some(&doc) {
+            found.push(doc);
+        }
+    }
     hits
 }
 
+/// The index of the document holding byte `at` of the body.
+fn doc_at(stream: &Stream<'_>, at: usize) -> usize {
+    stream.docs.partition_point(|d| d.offset <= at) - 1
+}
+
 /// Indexes of the documents whose bytes contain every needle of at least one
-/// group: the cheap candidate scan. One pass per needle over the input, no parsing.
+/// group: the cheap candidate scan. One pass over the input for the groups'
+/// first needles; the others are looked for only in the documents found.
 pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[Vec<&[u8]>]) -> Vec<usize> {
+    let groups: Vec<(&[u8], &[&[u8]])> = groups
+        .iter()
+        .filter_map(|g| g.split_first().map(|(first, rest)| (*first, rest)))
+        .collect();
+    let firsts: Vec<&[u8]> = groups.iter().map(|(first, _)| *first).collect();
     let mut out: Vec<usize> = Vec::new();
-    for group in groups {
-        let mut sets = group.iter().map(|n| docs_containing(stream, body, n));
-        let Some(mut found) = sets.next() else {
-            continue;
-        };
-        for other in sets {
-            found.retain(|i| other.binary_search(i).is_ok());
-        }
+    for ((_, rest), mut found) in groups.iter().zip(docs_containing(stream, body, &firsts)) {
+        found.retain(|&i| {
+            let raw = stream.docs[i].raw;
+            rest.iter().all(|n| memmem::find(raw, n).is_some())
+        });
         out.extend(found);
     }
     out.sort_unstable();
@@ -72,7 +93,7 @@ pub fn may_hide_words(raw: &[u8]) -> bool {
 fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     for at in memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)) {
-        let i = stream.docs.partition_point(|d| d.offset <= at) - 1;
+        let i = doc_at(stream, at);
         if out.last() != Some(&i) {
             out.push(i);
         }
