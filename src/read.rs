@@ -325,6 +325,18 @@ mod tests {
             vec![b"opencost", b"Deployment"],
         ];
         assert_eq!(candidates(&s, input, &groups), [1, 3]);
+        // Needles found in one pass, overlapping ones included; a group's
+        // later needle counts only inside the same document.
+        let input = b"k: HelmRelease\n---\nx: y\n---\nz: HelmChart\n---\nkof\n";
+        let s = split(input);
+        let groups: [Vec<&[u8]>; 3] = [
+            vec![b"HelmRelease"],
+            vec![b"elmRe"],
+            vec![b"HelmChart", b"kof"],
+        ];
+        assert_eq!(candidates(&s, input, &groups[..2]), [0]);
+        assert_eq!(candidates(&s, input, &groups[1..]), [0]);
+        assert_eq!(candidates(&s, input, &groups[2..]), [] as [usize; 0]);
     }
     #[test]
     fn the_kind_line_rules_documents_out_only_when_certain() {
