@@ -37,6 +37,14 @@ pub struct Stream<'a> {
     pub docs: Vec<Doc<'a>>,
 }
 
+impl Stream<'_> {
+    /// The index of the document holding byte `at` of the body (the input
+    /// after any byte-order mark).
+    pub(crate) fn doc_at(&self, at: usize) -> usize {
+        self.docs.partition_point(|d| d.offset <= at) - 1
+    }
+}
+
 /// Is this line (without its newline) a document separator? YAML forbids `---`
 /// followed by a blank or line end at column 0 inside any scalar, so a line test
 /// is exact: an indented `---` in a block string is content.
@@ -187,7 +195,7 @@ fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
     let Some((at, what)) = bad else {
         return Ok(());
     };
-    let idx = stream.docs.partition_point(|d| d.offset <= at) - 1;
+    let idx = stream.doc_at(at);
     let doc = &stream.docs[idx];
     let line = doc.line + memchr::memchr_iter(b'\n', &doc.raw[..at - doc.offset]).count();
     bail!(

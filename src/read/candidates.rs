@@ -13,24 +13,19 @@ fn docs_containing(stream: &Stream<'_>, body: &[u8], needles: &[&[u8]]) -> Vec<V
     let Ok(searcher) = aho_corasick::AhoCorasick::new(needles) else {
         // Too many or too long needles for the automaton: one pass each.
         for (found, needle) in hits.iter_mut().zip(needles) {
-            found.extend(memmem::find_iter(body, needle).map(|at| doc_at(stream, at)));
+            found.extend(memmem::find_iter(body, needle).map(|at| stream.doc_at(at)));
             found.dedup();
         }
         return hits;
     };
     for m in searcher.find_overlapping_iter(body) {
         let found: &mut Vec<usize> = &mut hits[m.pattern().as_usize()];
-        let doc = doc_at(stream, m.start());
+        let doc = stream.doc_at(m.start());
         if found.last() != Some(&doc) {
             found.push(doc);
         }
     }
     hits
-}
-
-/// The index of the document holding byte `at` of the body.
-fn doc_at(stream: &Stream<'_>, at: usize) -> usize {
-    stream.docs.partition_point(|d| d.offset <= at) - 1
 }
 
 /// Indexes of the documents whose bytes contain every needle of at least one
@@ -93,7 +88,7 @@ pub fn may_hide_words(raw: &[u8]) -> bool {
 fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     for at in memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)) {
-        let i = doc_at(stream, at);
+        let i = stream.doc_at(at);
         if out.last() != Some(&i) {
             out.push(i);
         }
