@@ -141,7 +141,7 @@ def main(res_dir):
     o.append("# kof-route benchmark%s" % (" (smoke run)" if smoke else ""))
     o.append("")
     o.append("- command: `%s < FILE > /dev/null`" % env.get("route", "kof-route"))
-    o.append("- kof-route commit %s, %s" % (env.get("commit", "?"), env.get("date", "?")))
+    o.append("- kof-route commit %s, %s; %s binary" % (env.get("commit", "?"), env.get("date", "?"), env.get("linkage", "?")))
     o.append("- machine: %s, %s; load average (1, 5, 15 min) %s"
              % (env.get("cpu", "?"), env.get("kernel", "?"), env.get("load", "?")))
     o.append("- tools: %s; kustomize %s; %s; GNU time for peak RSS"

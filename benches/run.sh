@@ -98,8 +98,9 @@ export KUBECTL="$kubectl_bin" YQ_FLAVOUR="$yq_flavour"
 if [ -n "${KOF_ROUTE_BIN:-}" ]; then
   bin=$KOF_ROUTE_BIN
 else
-  log "cargo build --release"
-  cargo build --release --quiet
+  # the binary the plugin's install hook ships (glibc linked statically on Linux)
+  log "scripts/build-release.sh"
+  sh scripts/build-release.sh --quiet
   bin=target/release/kof-route
 fi
 [ -x "$bin" ] || die "no kof-route binary at $bin"
@@ -290,6 +291,10 @@ elapsed=$(($(date +%s) - started))
   echo "elapsed_s=$elapsed"
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit=$commit"
+  # static: no program interpreter (the dynamic loader) in the program headers
+  if ! command -v readelf >/dev/null 2>&1; then echo "linkage=unknown (no readelf)"
+  elif readelf -l "$bin" | grep -q 'INTERP'; then echo "linkage=dynamic"
+  else echo "linkage=static"; fi
   echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) x $(nproc)"
   echo "kernel=$(uname -sr)"
   echo "load=$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?") at the end"

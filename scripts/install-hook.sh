@@ -33,8 +33,8 @@ MSG
 fi
 
 echo "kof-route: building with cargo in $plugin_dir (first build takes a minute or two)..." >&2
-if ! (cd "$plugin_dir" && cargo build --release --locked); then
-    echo "kof-route: 'cargo build --release --locked' failed in $plugin_dir; fix the error above and run 'helm plugin update kof-route'." >&2
+if ! sh "$plugin_dir/scripts/build-release.sh"; then
+    echo "kof-route: the release build (scripts/build-release.sh) failed in $plugin_dir; fix the error above and run 'helm plugin update kof-route'." >&2
     exit 1
 fi
 

@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${SIZE_MIB:-100}
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time: apt-get install -y time" >&2; exit 1; }
-cargo build --release --quiet
+sh scripts/build-release.sh --quiet
 bin=$PWD/target/release/kof-route
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -1542,13 +1542,13 @@ fn git(dir: &Path, args: &[&str]) {
 
 /// Helm 4 with the case's isolation, `HELM_PLUGINS` where `helm plugin install`
 /// puts plugins, and a PATH whose `cargo` stands in for the hook's release build
-/// (it copies the binary under test) so no test pays for `cargo build --release`.
+/// (it copies the binary under test) so no test pays for a release build.
 fn helm4_plugin_command(case: &Case, helm: &Path) -> Command {
     let fake = case.dir.join("fake-cargo");
     write_executable(
         &fake.join("cargo"),
         &format!(
-            "#!/bin/sh\n# Stands in for the install hook's `cargo build --release --locked`.\n[ \"$*\" = 'build --release --locked' ] || {{ echo \"fake cargo: $*\" >&2; exit 2; }}\nmkdir -p target/release && cp '{}' target/release/kof-route\n",
+            "#!/bin/sh\n# Stands in for the install hook's release build (scripts/build-release.sh).\ncase \"$*\" in\n'rustc --release --locked --bin kof-route -- -C target-feature=+crt-static' | 'build --release --locked') ;;\n*) echo \"fake cargo: $*\" >&2; exit 2 ;;\nesac\nmkdir -p target/release && cp '{}' target/release/kof-route\n",
             kof_route_bin()
         ),
     );
