@@ -24,6 +24,7 @@ use io::{read_input, write_output, write_stdout};
 
 /// Parse the command line, run, print any error, record a routing run, and exit.
 pub fn main() -> ExitCode {
+    crate::malloc::tune();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let (code, routes) = match config::parse(argv.clone()) {
         Ok(cli) => {
