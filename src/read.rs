@@ -11,6 +11,7 @@ use anyhow::{Result, bail};
 use memchr::memmem;
 
 mod candidates;
+mod fused;
 pub use candidates::{candidates, find, kind_line_allows, may_hide_words};
 
 /// A UTF-8 byte-order mark, which Kubernetes tolerates at the start of a stream.
@@ -54,10 +55,7 @@ fn is_separator(line: &[u8]) -> bool {
 
 /// Split `input` into documents. Never fails: every byte lands in exactly one document.
 pub fn split(input: &[u8]) -> Stream<'_> {
-    let (bom, body) = match input.strip_prefix(BOM) {
-        Some(rest) => (&input[..BOM.len()], rest),
-        None => (&input[..0], input),
-    };
+    let (bom, body) = strip_bom(input);
     let mut starts = Vec::new();
     if is_separator(line_at(body, 0)) {
         starts.push(0);
@@ -91,6 +89,14 @@ pub fn split(input: &[u8]) -> Stream<'_> {
         line += memchr::memchr_iter(b'\n', raw).count();
     }
     Stream { input, bom, docs }
+}
+
+/// The byte-order mark, if any, and the body after it.
+fn strip_bom(input: &[u8]) -> (&[u8], &[u8]) {
+    match input.strip_prefix(BOM) {
+        Some(rest) => (&input[..BOM.len()], rest),
+        None => (&input[..0], input),
+    }
 }
 
 /// Directives (`%YAML`, `%TAG`) belong to the document after them: move a
@@ -212,6 +218,12 @@ pub fn scan<'a>(
     needles: &[Vec<&[u8]>],
     may_be_kind: fn(&[u8]) -> bool,
 ) -> Result<(Stream<'a>, Vec<usize>)> {
+    // One walk over the input does it all (see `fused`); the separate
+    // passes below only run when it gives up, to name a refused byte.
+    if let Some(w) = fused::walk(input, &candidates::firsts(needles), fused::BLOCK) {
+        let found = candidates::decide(&w.stream, needles, w.hits, w.escapes, may_be_kind);
+        return Ok((w.stream, found));
+    }
     let stream = split(input);
     check_bytes(&stream, &input[stream.bom.len()..])?;
     let found = find(&stream, input, needles, may_be_kind);

@@ -8,7 +8,11 @@ use memchr::memmem;
 
 /// For each needle, the indexes of the documents that contain it,
 /// ascending: one pass over the input for all of them.
-fn docs_containing(stream: &Stream<'_>, body: &[u8], needles: &[&[u8]]) -> Vec<Vec<usize>> {
+pub(super) fn docs_containing(
+    stream: &Stream<'_>,
+    body: &[u8],
+    needles: &[&[u8]],
+) -> Vec<Vec<usize>> {
     let mut hits = vec![Vec::new(); needles.len()];
     let Ok(searcher) = aho_corasick::AhoCorasick::new(needles) else {
         // Too many or too long needles for the automaton: one pass each.
@@ -32,13 +36,23 @@ fn docs_containing(stream: &Stream<'_>, body: &[u8], needles: &[&[u8]]) -> Vec<V
 /// group: the cheap candidate scan. One pass over the input for the groups'
 /// first needles; the others are looked for only in the documents found.
 pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[Vec<&[u8]>]) -> Vec<usize> {
-    let groups: Vec<(&[u8], &[&[u8]])> = groups
+    let firsts = firsts(groups);
+    in_groups(stream, groups, docs_containing(stream, body, &firsts))
+}
+
+/// The first needle of each group (groups without needles have none).
+pub(super) fn firsts<'n>(groups: &[Vec<&'n [u8]>]) -> Vec<&'n [u8]> {
+    groups.iter().filter_map(|g| g.first().copied()).collect()
+}
+
+/// The documents holding every needle of a group, given those holding each
+/// group's first needle (`found`, in the order of `firsts`).
+fn in_groups(stream: &Stream<'_>, groups: &[Vec<&[u8]>], found: Vec<Vec<usize>>) -> Vec<usize> {
+    let rests = groups
         .iter()
-        .filter_map(|g| g.split_first().map(|(first, rest)| (*first, rest)))
-        .collect();
-    let firsts: Vec<&[u8]> = groups.iter().map(|(first, _)| *first).collect();
+        .filter_map(|g| g.split_first().map(|(_, rest)| rest));
     let mut out: Vec<usize> = Vec::new();
-    for ((_, rest), mut found) in groups.iter().zip(docs_containing(stream, body, &firsts)) {
+    for (rest, mut found) in rests.zip(found) {
         found.retain(|&i| {
             let raw = stream.docs[i].raw;
             rest.iter().all(|n| memmem::find(raw, n).is_some())
@@ -57,13 +71,35 @@ pub fn find(
     needles: &[Vec<&[u8]>],
     may_be_kind: fn(&[u8]) -> bool,
 ) -> Vec<usize> {
-    let mut found = candidates(stream, &input[stream.bom.len()..], needles);
+    let body = &input[stream.bom.len()..];
+    let firsts = firsts(needles);
+    let found = docs_containing(stream, body, &firsts);
+    decide(
+        stream,
+        needles,
+        found,
+        escaped_docs(stream, body),
+        may_be_kind,
+    )
+}
+
+/// The candidates, given the documents holding each group's first needle
+/// and those holding an escape that may spell a letter.
+pub(super) fn decide(
+    stream: &Stream<'_>,
+    needles: &[Vec<&[u8]>],
+    first_hits: Vec<Vec<usize>>,
+    mut escaped: Vec<usize>,
+    may_be_kind: fn(&[u8]) -> bool,
+) -> Vec<usize> {
+    let mut found = in_groups(stream, needles, first_hits);
     // A double-quoted scalar can spell any kind, key or label with escapes
     // (`"OpenTelemetry\u0043ollector"`, `"\x6bind"`) or an escaped line break,
     // which no byte needle sees: such documents are candidates too, unless a
     // certain top-level kind line rules them out (an escaped kind or top-level
     // key makes the kind line uncertain).
-    found.extend(escaped_docs(stream, &input[stream.bom.len()..]));
+    escaped.retain(|&i| memchr::memchr(b'"', stream.docs[i].raw).is_some());
+    found.extend(escaped);
     found.sort_unstable();
     found.dedup();
     found.retain(|&i| kind_line_allows(stream.docs[i].raw, may_be_kind));
@@ -74,7 +110,7 @@ pub fn find(
 /// write a character by number, and an escaped line break joins two words;
 /// `\"`, `\n`, `\t` and the like spell no letter, so the documents that use
 /// only those (CRD descriptions, regexes) are not parsed for it.
-fn spells(bytes: &[u8], at: usize) -> bool {
+pub(super) fn spells(bytes: &[u8], at: usize) -> bool {
     matches!(bytes.get(at + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r'))
 }
 
@@ -83,8 +119,8 @@ pub fn may_hide_words(raw: &[u8]) -> bool {
     memchr::memchr(b'"', raw).is_some() && memchr::memchr_iter(b'\\', raw).any(|at| spells(raw, at))
 }
 
-/// The documents that may hide words in escapes (see `may_hide_words`), in
-/// one pass over the body.
+/// The documents holding an escape that may spell a letter (see
+/// `may_hide_words`, which also wants a double quote), in one pass.
 fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     for at in memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)) {
@@ -93,7 +129,6 @@ fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
             out.push(i);
         }
     }
-    out.retain(|&i| memchr::memchr(b'"', stream.docs[i].raw).is_some());
     out
 }
 

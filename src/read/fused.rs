@@ -1,0 +1,287 @@
+//! Stage 1, read: the whole-input checks and searches fused into one walk.
+//!
+//! `split`, `check_bytes` and the candidate searches each read the whole
+//! input; on the generated 20 MB stream those six passes (separators, line
+//! counts, NUL, UTF-8, kind needles, escapes) were 58% of a run's time, most
+//! of it waiting on memory. This walk reads the input in blocks small enough
+//! to stay in a core's cache and runs every check and search over a block
+//! before moving on, so the input comes from memory once. It computes
+//! exactly what the separate passes compute, which stay as the reference
+//! (the tests compare the two on random input); it finds no error: on a
+//! byte no reader accepts it gives up, and the separate passes name it.
+
+use super::{Doc, Stream, is_separator, line_at, with_directives};
+use aho_corasick::{AhoCorasick, Input};
+use memchr::memmem;
+
+/// Bytes per block: well inside a core's L2 cache, large enough that the
+/// per-block setup of each search is lost in the scan.
+pub(super) const BLOCK: usize = 128 << 10;
+
+/// What one walk found: the split and, for each needle and for the escapes
+/// that may spell a letter, the documents holding one, ascending.
+pub(super) struct Walk<'a> {
+    pub stream: Stream<'a>,
+    pub hits: Vec<Vec<usize>>,
+    pub escapes: Vec<usize>,
+}
+
+/// Where the walk is between blocks.
+struct State {
+    starts: Vec<usize>,
+    lines: Vec<usize>,
+    /// Newlines before `counted_to`.
+    newlines: usize,
+    counted_to: usize,
+    /// UTF-8 is proven up to here (a character boundary).
+    utf8_to: usize,
+    hits: Vec<Vec<usize>>,
+    escapes: Vec<usize>,
+}
+
+impl State {
+    /// A document starts at `at`; its line is 1 + the newlines before it.
+    fn start(&mut self, body: &[u8], at: usize) {
+        let line = if at >= self.counted_to {
+            self.newlines += memchr::memchr_iter(b'\n', &body[self.counted_to..at]).count();
+            self.counted_to = at;
+            self.newlines + 1
+        } else {
+            // Directive lines moved the start back before the count.
+            self.newlines + 1 - memchr::memchr_iter(b'\n', &body[at..self.counted_to]).count()
+        };
+        self.starts.push(at);
+        self.lines.push(line);
+    }
+
+    /// Prove `body[utf8_to..end]` UTF-8, leaving a character cut by `end`
+    /// (unless `end` is the input's end) for the next block.
+    fn utf8(&mut self, body: &[u8], mut end: usize) -> bool {
+        if end < body.len() {
+            // Back to the start of the character `end` falls in; more than
+            // three continuation bytes in a row are invalid anyway, and the
+            // next block's check, starting on one, says so.
+            let mut back = 0;
+            while back < 4 && end > self.utf8_to && body[end] & 0xC0 == 0x80 {
+                end -= 1;
+                back += 1;
+            }
+        }
+        if end <= self.utf8_to {
+            return true;
+        }
+        let ok = simdutf8::basic::from_utf8(&body[self.utf8_to..end]).is_ok();
+        self.utf8_to = end;
+        ok
+    }
+}
+
+/// Walk `input` in blocks of `block` bytes; `None` when a byte is refused
+/// (or the needles do not make an automaton), for the separate passes to
+/// handle.
+pub(super) fn walk<'a>(input: &'a [u8], needles: &[&[u8]], block: usize) -> Option<Walk<'a>> {
+    let (bom, body) = super::strip_bom(input);
+    let searcher = AhoCorasick::new(needles).ok()?;
+    let reach = needles.iter().map(|n| n.len()).max().unwrap_or(1).max(4) - 1;
+    let separators = memmem::Finder::new(b"\n---");
+    let mut st = State {
+        starts: Vec::new(),
+        lines: Vec::new(),
+        newlines: 0,
+        counted_to: 0,
+        utf8_to: 0,
+        hits: vec![Vec::new(); needles.len()],
+        escapes: Vec::new(),
+    };
+    if is_separator(line_at(body, 0)) {
+        st.start(body, 0);
+    }
+    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); needles.len()];
+    let mut escapes = Vec::new();
+    let mut from = 0;
+    while from < body.len() {
+        let to = (from + block).min(body.len());
+        let blk = &body[from..to];
+        if memchr::memchr(0, blk).is_some() || !st.utf8(body, to) {
+            return None;
+        }
+        // A match belongs to the block it starts in; the window reaches
+        // past the block's end so one that crosses it is seen whole.
+        let window = &body[from..(to + reach).min(body.len())];
+        for hit in separators.find_iter(window).map(|h| from + h) {
+            if hit < to && is_separator(line_at(body, hit + 1)) {
+                st.start(body, with_directives(body, hit + 1));
+            }
+        }
+        let span = Input::new(body).range(from..(to + reach).min(body.len()));
+        for m in searcher.find_overlapping_iter(span) {
+            if m.start() < to {
+                positions[m.pattern().as_usize()].push(m.start());
+            }
+        }
+        escapes.extend(
+            memchr::memchr_iter(b'\\', blk)
+                .map(|at| from + at)
+                .filter(|&at| super::candidates::spells(body, at)),
+        );
+        st.newlines += memchr::memchr_iter(b'\n', &body[st.counted_to.max(from)..to]).count();
+        st.counted_to = to;
+        from = to;
+    }
+    let stream = stream(input, bom, body, &st);
+    let doc_of = |at: &usize| stream.doc_at(*at);
+    st.hits = positions
+        .iter()
+        .map(|p| docs(p.iter().map(doc_of)))
+        .collect();
+    st.escapes = docs(escapes.iter().map(doc_of));
+    Some(Walk {
+        hits: st.hits,
+        escapes: st.escapes,
+        stream,
+    })
+}
+
+/// Ascending document indexes, each once.
+fn docs(ascending: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for i in ascending {
+        if out.last() != Some(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The documents between the starts found (the first at 0: text before the
+/// first separator is a document of its own).
+fn stream<'a>(input: &'a [u8], bom: &'a [u8], body: &'a [u8], st: &State) -> Stream<'a> {
+    let mut docs = Vec::with_capacity(st.starts.len() + 1);
+    if !body.is_empty() {
+        if st.starts.first() != Some(&0) {
+            docs.push((0, 1));
+        }
+        docs.extend(st.starts.iter().copied().zip(st.lines.iter().copied()));
+    }
+    let ends: Vec<usize> = docs.iter().skip(1).map(|d| d.0).collect();
+    let docs = docs
+        .iter()
+        .zip(ends.into_iter().chain([body.len()]))
+        .map(|(&(offset, line), end)| Doc {
+            raw: &body[offset..end],
+            offset,
+            line,
+        })
+        .collect();
+    Stream { input, bom, docs }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{check_bytes, split};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The separate passes' answer: the split, and the documents holding
+    /// each needle and an escape; `None` when the bytes are refused.
+    fn reference<'a>(
+        input: &'a [u8],
+        needles: &[&[u8]],
+    ) -> Option<(Stream<'a>, Vec<Vec<usize>>, Vec<usize>)> {
+        let stream = split(input);
+        let body = &input[stream.bom.len()..];
+        check_bytes(&stream, body).ok()?;
+        let hits = super::super::candidates::docs_containing(&stream, body, needles);
+        let escapes = docs(
+            memchr::memchr_iter(b'\\', body)
+                .filter(|&at| super::super::candidates::spells(body, at))
+                .map(|at| stream.doc_at(at)),
+        );
+        Some((stream, hits, escapes))
+    }
+
+    fn same(input: &[u8], needles: &[&[u8]], block: usize) {
+        let want = reference(input, needles);
+        let got = walk(input, needles, block);
+        match (want, got) {
+            (None, None) => {}
+            (Some((stream, hits, escapes)), Some(w)) => {
+                assert_eq!(w.stream.bom, stream.bom, "{input:?} / {block}");
+                assert_eq!(w.stream.docs, stream.docs, "{input:?} / {block}");
+                assert_eq!(w.hits, hits, "{input:?} / {block}");
+                assert_eq!(w.escapes, escapes, "{input:?} / {block}");
+            }
+            (want, got) => panic!(
+                "{input:?} / {block}: refused by the passes {}, by the walk {}",
+                want.is_none(),
+                got.is_none()
+            ),
+        }
+    }
+
+    const NEEDLES: [&[u8]; 3] = [b"kind", b"ind: K", b"--"];
+
+    #[test]
+    fn blocks_cut_anywhere_change_nothing() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"---\na: 1\n---\nkind: K\n",
+            b"%YAML 1.1\n%TAG ! x\n---\nkind: K\n---\n--- # c\nb: \"\\x41\"\n",
+            b"\xEF\xBB\xBF---\nkind: K\nz: \xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\n---\n",
+            b"a: 1\n----\n---x\n--- |\n  kind: K\n",
+            b"a: \xC3\n",
+            b"a: \xE2\x82\n---\n",
+            b"a: 1\n\0\n",
+            b"x\\\ny\n---\n\\u0041\n",
+        ];
+        for input in cases {
+            for block in 1..=input.len().max(1) + 1 {
+                same(input, &NEEDLES, block);
+            }
+        }
+    }
+
+    #[test]
+    fn on_every_fixture_the_walk_finds_what_the_passes_find() {
+        let groups = crate::select::needles(&crate::select::DOCUMENT_ROLES);
+        let firsts = super::super::candidates::firsts(&groups);
+        let mut dirs = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
+        let mut seen = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    let input = std::fs::read(&path).unwrap();
+                    for block in [BLOCK, 4096, 1000] {
+                        same(&input, &firsts, block);
+                    }
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 40, "only {seen} fixtures");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn the_walk_finds_what_the_passes_find(
+            // Refused bytes (NUL, a cut character) are rarer, so that most
+            // inputs are accepted and the walk's answer is compared.
+            parts in proptest::collection::vec(prop_oneof![
+                30 => proptest::sample::select(vec![
+                    &b"---"[..], b"\n", b"%Y\n", b"kind", b": K", b"-", b" ", b"\\x", b"\\",
+                    b"\"", b"\xC3\xA9", b"\xE2\x82\xAC", b"\xF0\x9F\x98\x80", b"\r\n",
+                    b"\xEF\xBB\xBF", b"a",
+                ]),
+                1 => proptest::sample::select(vec![&b"\0"[..], b"\xC3", b"\x82"]),
+            ], 0..40),
+            block in 1usize..24,
+        ) {
+            let input: Vec<u8> = parts.concat();
+            same(&input, &NEEDLES, block);
+        }
+    }
+}
