@@ -26,17 +26,31 @@ pub(super) struct Walk<'a> {
     pub escapes: Vec<usize>,
 }
 
-/// Where the walk is between blocks.
+/// Bytes per range: the input is cut into ranges of about this size at line
+/// starts, walked on all cores (`par::map`) and joined in order.
+pub(super) const RANGE: usize = 1 << 20;
+
+/// What the walk of one range found. Lines are counted from the range's
+/// start, wrapping: a start that directive lines move back before the range
+/// is below 1 until the newlines before the range are added.
+struct Part {
+    starts: Vec<usize>,
+    lines: Vec<usize>,
+    /// Newlines in the range.
+    newlines: usize,
+    positions: Vec<Vec<usize>>,
+    escapes: Vec<usize>,
+}
+
+/// Where the walk of a range is between blocks.
 struct State {
     starts: Vec<usize>,
     lines: Vec<usize>,
-    /// Newlines before `counted_to`.
+    /// Newlines from the range's start to `counted_to`.
     newlines: usize,
     counted_to: usize,
     /// UTF-8 is proven up to here (a character boundary).
     utf8_to: usize,
-    hits: Vec<Vec<usize>>,
-    escapes: Vec<usize>,
 }
 
 impl State {
@@ -45,19 +59,20 @@ impl State {
         let line = if at >= self.counted_to {
             self.newlines += memchr::memchr_iter(b'\n', &body[self.counted_to..at]).count();
             self.counted_to = at;
-            self.newlines + 1
+            self.newlines.wrapping_add(1)
         } else {
             // Directive lines moved the start back before the count.
-            self.newlines + 1 - memchr::memchr_iter(b'\n', &body[at..self.counted_to]).count()
+            let back = memchr::memchr_iter(b'\n', &body[at..self.counted_to]).count();
+            self.newlines.wrapping_add(1).wrapping_sub(back)
         };
         self.starts.push(at);
         self.lines.push(line);
     }
 
-    /// Prove `body[utf8_to..end]` UTF-8, leaving a character cut by `end`
-    /// (unless `end` is the input's end) for the next block.
-    fn utf8(&mut self, body: &[u8], mut end: usize) -> bool {
-        if end < body.len() {
+    /// Prove `body[utf8_to..end]` UTF-8. Unless `end` ends the range, a
+    /// character cut by `end` is left for the next block.
+    fn utf8(&mut self, body: &[u8], mut end: usize, last: bool) -> bool {
+        if !last {
             // Back to the start of the character `end` falls in; more than
             // three continuation bytes in a row are invalid anyway, and the
             // next block's check, starting on one, says so.
@@ -76,69 +91,139 @@ impl State {
     }
 }
 
+/// The searches of a walk, built once and shared by the ranges.
+struct Searches {
+    needles: AhoCorasick,
+    /// How far a match may reach past the byte it starts at.
+    reach: usize,
+    separators: memmem::Finder<'static>,
+    block: usize,
+}
+
 /// Walk `input` in blocks of `block` bytes; `None` when a byte is refused
 /// (or the needles do not make an automaton), for the separate passes to
 /// handle.
 pub(super) fn walk<'a>(input: &'a [u8], needles: &[&[u8]], block: usize) -> Option<Walk<'a>> {
+    walk_in(input, needles, block, RANGE)
+}
+
+fn walk_in<'a>(input: &'a [u8], needles: &[&[u8]], block: usize, range: usize) -> Option<Walk<'a>> {
     let (bom, body) = super::strip_bom(input);
-    let searcher = AhoCorasick::new(needles).ok()?;
-    let reach = needles.iter().map(|n| n.len()).max().unwrap_or(1).max(4) - 1;
-    let separators = memmem::Finder::new(b"\n---");
+    let searches = Searches {
+        needles: AhoCorasick::new(needles).ok()?,
+        reach: needles.iter().map(|n| n.len()).max().unwrap_or(1).max(4) - 1,
+        separators: memmem::Finder::new(b"\n---"),
+        block,
+    };
+    let bounds = ranges(body, range);
+    let weight = |k: usize| bounds[k + 1] - bounds[k];
+    let items: Vec<usize> = (0..bounds.len() - 1).collect();
+    let parts = crate::par::map(&items, weight, |k| {
+        walk_range(body, bounds[k], bounds[k + 1], &searches)
+    });
+    let mut all = Part {
+        starts: Vec::new(),
+        lines: Vec::new(),
+        newlines: 0,
+        positions: vec![Vec::new(); needles.len()],
+        escapes: Vec::new(),
+    };
+    for part in parts {
+        let part = part?;
+        let before = all.newlines;
+        all.starts.extend(part.starts);
+        all.lines
+            .extend(part.lines.iter().map(|l| l.wrapping_add(before)));
+        all.newlines += part.newlines;
+        for (to, from) in all.positions.iter_mut().zip(part.positions) {
+            to.extend(from);
+        }
+        all.escapes.extend(part.escapes);
+    }
+    let stream = stream(input, bom, body, &all);
+    let doc_of = |at: &usize| stream.doc_at(*at);
+    Some(Walk {
+        hits: all
+            .positions
+            .iter()
+            .map(|p| docs(p.iter().map(doc_of)))
+            .collect(),
+        escapes: docs(all.escapes.iter().map(doc_of)),
+        stream,
+    })
+}
+
+/// Cut `body` into ranges of about `size` bytes, each but the first
+/// starting right after a newline (so at a line and character start):
+/// the bounds, from 0 to the end.
+fn ranges(body: &[u8], size: usize) -> Vec<usize> {
+    let mut bounds = vec![0];
+    let mut at = size;
+    while at < body.len() {
+        match memchr::memchr(b'\n', &body[at..]) {
+            Some(nl) if at + nl + 1 < body.len() => {
+                bounds.push(at + nl + 1);
+                at += nl + 1 + size;
+            }
+            _ => break,
+        }
+    }
+    bounds.push(body.len());
+    bounds
+}
+
+/// Walk `body[from..to]` block by block.
+fn walk_range(body: &[u8], from: usize, to: usize, s: &Searches) -> Option<Part> {
     let mut st = State {
         starts: Vec::new(),
         lines: Vec::new(),
         newlines: 0,
-        counted_to: 0,
-        utf8_to: 0,
-        hits: vec![Vec::new(); needles.len()],
-        escapes: Vec::new(),
+        counted_to: from,
+        utf8_to: from,
     };
-    if is_separator(line_at(body, 0)) {
+    if from == 0 && is_separator(line_at(body, 0)) {
         st.start(body, 0);
     }
-    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); needles.len()];
+    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); s.needles.patterns_len()];
     let mut escapes = Vec::new();
-    let mut from = 0;
-    while from < body.len() {
-        let to = (from + block).min(body.len());
-        let blk = &body[from..to];
-        if memchr::memchr(0, blk).is_some() || !st.utf8(body, to) {
+    let mut lo = from;
+    while lo < to {
+        let hi = (lo + s.block).min(to);
+        let blk = &body[lo..hi];
+        if memchr::memchr(0, blk).is_some() || !st.utf8(body, hi, hi == to) {
             return None;
         }
         // A match belongs to the block it starts in; the window reaches
         // past the block's end so one that crosses it is seen whole.
-        let window = &body[from..(to + reach).min(body.len())];
-        for hit in separators.find_iter(window).map(|h| from + h) {
-            if hit < to && is_separator(line_at(body, hit + 1)) {
+        let end = (hi + s.reach).min(body.len());
+        for hit in s.separators.find_iter(&body[lo..end]).map(|h| lo + h) {
+            if hit < hi && is_separator(line_at(body, hit + 1)) {
                 st.start(body, with_directives(body, hit + 1));
             }
         }
-        let span = Input::new(body).range(from..(to + reach).min(body.len()));
-        for m in searcher.find_overlapping_iter(span) {
-            if m.start() < to {
+        for m in s
+            .needles
+            .find_overlapping_iter(Input::new(body).range(lo..end))
+        {
+            if m.start() < hi {
                 positions[m.pattern().as_usize()].push(m.start());
             }
         }
         escapes.extend(
             memchr::memchr_iter(b'\\', blk)
-                .map(|at| from + at)
+                .map(|at| lo + at)
                 .filter(|&at| super::candidates::spells(body, at)),
         );
-        st.newlines += memchr::memchr_iter(b'\n', &body[st.counted_to.max(from)..to]).count();
-        st.counted_to = to;
-        from = to;
+        st.newlines += memchr::memchr_iter(b'\n', &body[st.counted_to..hi]).count();
+        st.counted_to = hi;
+        lo = hi;
     }
-    let stream = stream(input, bom, body, &st);
-    let doc_of = |at: &usize| stream.doc_at(*at);
-    st.hits = positions
-        .iter()
-        .map(|p| docs(p.iter().map(doc_of)))
-        .collect();
-    st.escapes = docs(escapes.iter().map(doc_of));
-    Some(Walk {
-        hits: st.hits,
-        escapes: st.escapes,
-        stream,
+    Some(Part {
+        starts: st.starts,
+        lines: st.lines,
+        newlines: st.newlines,
+        positions,
+        escapes,
     })
 }
 
@@ -155,7 +240,7 @@ fn docs(ascending: impl Iterator<Item = usize>) -> Vec<usize> {
 
 /// The documents between the starts found (the first at 0: text before the
 /// first separator is a document of its own).
-fn stream<'a>(input: &'a [u8], bom: &'a [u8], body: &'a [u8], st: &State) -> Stream<'a> {
+fn stream<'a>(input: &'a [u8], bom: &'a [u8], body: &'a [u8], st: &Part) -> Stream<'a> {
     let mut docs = Vec::with_capacity(st.starts.len() + 1);
     if !body.is_empty() {
         if st.starts.first() != Some(&0) {
@@ -200,19 +285,19 @@ mod tests {
         Some((stream, hits, escapes))
     }
 
-    fn same(input: &[u8], needles: &[&[u8]], block: usize) {
+    fn same(input: &[u8], needles: &[&[u8]], block: usize, range: usize) {
         let want = reference(input, needles);
-        let got = walk(input, needles, block);
+        let got = walk_in(input, needles, block, range);
         match (want, got) {
             (None, None) => {}
             (Some((stream, hits, escapes)), Some(w)) => {
-                assert_eq!(w.stream.bom, stream.bom, "{input:?} / {block}");
-                assert_eq!(w.stream.docs, stream.docs, "{input:?} / {block}");
-                assert_eq!(w.hits, hits, "{input:?} / {block}");
-                assert_eq!(w.escapes, escapes, "{input:?} / {block}");
+                assert_eq!(w.stream.bom, stream.bom, "{input:?} / {block} / {range}");
+                assert_eq!(w.stream.docs, stream.docs, "{input:?} / {block} / {range}");
+                assert_eq!(w.hits, hits, "{input:?} / {block} / {range}");
+                assert_eq!(w.escapes, escapes, "{input:?} / {block} / {range}");
             }
             (want, got) => panic!(
-                "{input:?} / {block}: refused by the passes {}, by the walk {}",
+                "{input:?} / {block} / {range}: refused by the passes {}, by the walk {}",
                 want.is_none(),
                 got.is_none()
             ),
@@ -236,7 +321,9 @@ mod tests {
         ];
         for input in cases {
             for block in 1..=input.len().max(1) + 1 {
-                same(input, &NEEDLES, block);
+                for range in [1, 2, 5, 11, RANGE] {
+                    same(input, &NEEDLES, block, range);
+                }
             }
         }
     }
@@ -254,8 +341,8 @@ mod tests {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "yaml") {
                     let input = std::fs::read(&path).unwrap();
-                    for block in [BLOCK, 4096, 1000] {
-                        same(&input, &firsts, block);
+                    for (block, range) in [(BLOCK, RANGE), (4096, 64 << 10), (1000, 9999)] {
+                        same(&input, &firsts, block, range);
                     }
                     seen += 1;
                 }
@@ -279,9 +366,10 @@ mod tests {
                 1 => proptest::sample::select(vec![&b"\0"[..], b"\xC3", b"\x82"]),
             ], 0..40),
             block in 1usize..24,
+            range in 1usize..30,
         ) {
             let input: Vec<u8> = parts.concat();
-            same(&input, &NEEDLES, block);
+            same(&input, &NEEDLES, block, range);
         }
     }
 }
