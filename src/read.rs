@@ -44,6 +44,18 @@ impl Stream<'_> {
     pub(crate) fn doc_at(&self, at: usize) -> usize {
         self.docs.partition_point(|d| d.offset <= at) - 1
     }
+
+    /// The documents holding the bytes at `ascending` offsets of the body,
+    /// each once, ascending.
+    pub(crate) fn docs_holding(&self, ascending: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for i in ascending.into_iter().map(|at| self.doc_at(at)) {
+            if out.last() != Some(&i) {
+                out.push(i);
+            }
+        }
+        out
+    }
 }
 
 /// Is this line (without its newline) a document separator? YAML forbids `---`

@@ -80,7 +80,7 @@ fn map(file: &mut std::fs::File) -> std::io::Result<Option<memmap2::Mmap>> {
     if !meta.is_file() || meta.len() < MAP_MIN_BYTES || file.stream_position()? != 0 {
         return Ok(None);
     }
-    // SAFETY: the map is read-only and private. A file changed or truncated
+    // SAFETY: the map is read-only. A file changed or truncated
     // by another process while kof-route runs is read as changed (or ends
     // the process with SIGBUS), which the README's Performance section
     // says; such a file has no consistent contents to route anyway.

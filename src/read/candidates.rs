@@ -17,8 +17,7 @@ pub(super) fn docs_containing(
     let Ok(searcher) = aho_corasick::AhoCorasick::new(needles) else {
         // Too many or too long needles for the automaton: one pass each.
         for (found, needle) in hits.iter_mut().zip(needles) {
-            found.extend(memmem::find_iter(body, needle).map(|at| stream.doc_at(at)));
-            found.dedup();
+            *found = stream.docs_holding(memmem::find_iter(body, needle));
         }
         return hits;
     };
@@ -121,15 +120,8 @@ pub fn may_hide_words(raw: &[u8]) -> bool {
 
 /// The documents holding an escape that may spell a letter (see
 /// `may_hide_words`, which also wants a double quote), in one pass.
-fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    for at in memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)) {
-        let i = stream.doc_at(at);
-        if out.last() != Some(&i) {
-            out.push(i);
-        }
-    }
-    out
+pub(super) fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
+    stream.docs_holding(memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)))
 }
 
 /// Is a column-0 line certainly a plain top-level key (`word:`) or a

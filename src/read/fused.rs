@@ -141,14 +141,13 @@ fn walk_in<'a>(input: &'a [u8], needles: &[&[u8]], block: usize, range: usize) -
         all.escapes.extend(part.escapes);
     }
     let stream = stream(input, bom, body, &all);
-    let doc_of = |at: &usize| stream.doc_at(*at);
     Some(Walk {
         hits: all
             .positions
-            .iter()
-            .map(|p| docs(p.iter().map(doc_of)))
+            .into_iter()
+            .map(|p| stream.docs_holding(p))
             .collect(),
-        escapes: docs(all.escapes.iter().map(doc_of)),
+        escapes: stream.docs_holding(all.escapes),
         stream,
     })
 }
@@ -227,17 +226,6 @@ fn walk_range(body: &[u8], from: usize, to: usize, s: &Searches) -> Option<Part>
     })
 }
 
-/// Ascending document indexes, each once.
-fn docs(ascending: impl Iterator<Item = usize>) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    for i in ascending {
-        if out.last() != Some(&i) {
-            out.push(i);
-        }
-    }
-    out
-}
-
 /// The documents between the starts found (the first at 0: text before the
 /// first separator is a document of its own).
 fn stream<'a>(input: &'a [u8], bom: &'a [u8], body: &'a [u8], st: &Part) -> Stream<'a> {
@@ -277,11 +265,7 @@ mod tests {
         let body = &input[stream.bom.len()..];
         check_bytes(&stream, body).ok()?;
         let hits = super::super::candidates::docs_containing(&stream, body, needles);
-        let escapes = docs(
-            memchr::memchr_iter(b'\\', body)
-                .filter(|&at| super::super::candidates::spells(body, at))
-                .map(|at| stream.doc_at(at)),
-        );
+        let escapes = super::super::candidates::escaped_docs(&stream, body);
         Some((stream, hits, escapes))
     }
 
