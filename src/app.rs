@@ -129,7 +129,7 @@ fn fail(err: &anyhow::Error) -> u8 {
 /// `kof-route log` (and its alias `last-error`): print the last run's record.
 fn show_log() -> Result<u8> {
     let path = log::path().context("neither XDG_STATE_HOME nor HOME is set")?;
-    match std::fs::read_to_string(&path) {
+    match log::show(&path) {
         Ok(text) => {
             write_stdout(text.as_bytes())?;
             Ok(0)

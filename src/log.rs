@@ -11,6 +11,7 @@
 
 use crate::names::escape;
 use std::ffi::OsString;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -50,7 +51,7 @@ pub fn record(argv: &[OsString], code: u8) -> Option<PathBuf> {
         .filter(|k| k.starts_with("KOF_ROUTE") || k == "HELM_PLUGIN_NAME")
         .collect();
     let text = report(SystemTime::now(), argv, &env, code, &messages);
-    write_atomically(&path, &text).ok().map(|()| path)
+    write_locked(&path, &text).ok().map(|()| path)
 }
 
 /// The log's text.
@@ -81,21 +82,43 @@ pub fn report(
     out
 }
 
-/// Write through a temporary file and a rename, so a reader (or a concurrent
-/// run) never sees half a log.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".last-run.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    // Renaming over an existing file makes ext4 (auto_da_alloc) write the new
-    // file's blocks out at once, which cost more than routing a whole chart;
-    // removing the old log first keeps the write lazy, and a reader still
-    // sees a whole log or none.
-    let _ = std::fs::remove_file(path);
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+/// Write the log over the last one, under an exclusive lock on the file,
+/// so that a reader (`show`, which takes a shared lock) or a concurrent run
+/// never sees half a log. Why not a temporary file renamed over the log:
+/// creating a file and removing the old one cost 180-316 µs a record where
+/// rewriting the file costs 13-43 µs (loops of 300 records on this
+/// machine's ext4, three rounds), about a twentieth of routing
+/// kof-collectors. A run killed while writing may leave a torn log.
+fn write_locked(path: &Path, text: &str) -> std::io::Result<()> {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+    };
+    let mut file = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+            open()?
+        }
+        opened => opened?,
+    };
+    // Where files cannot be locked, the log is still written.
+    let _ = file.lock();
+    // Truncating only after writing: emptying a file and writing it again
+    // makes ext4 (auto_da_alloc) write its blocks out at once on close.
+    file.write_all(text.as_bytes())?;
+    file.set_len(text.len() as u64)
+}
+
+/// The last run's log, read under a shared lock (see `write_locked`).
+pub fn show(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let _ = file.lock_shared();
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// Whether a flag's name suggests its value is a secret (or names one).
@@ -203,6 +226,37 @@ mod tests {
             .map(OsString::from)
             .collect();
         arguments(&argv).join(" ")
+    }
+
+    #[test]
+    fn a_log_replaces_the_last_one_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new/kof-route/last-run.log");
+        write_locked(&path, "a longer first log\nsecond line\n").unwrap();
+        write_locked(&path, "short\n").unwrap();
+        assert_eq!(show(&path).unwrap(), "short\n");
+    }
+
+    /// A reader never sees half a log while runs write theirs.
+    #[test]
+    fn readers_see_whole_logs_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("last-run.log");
+        let (long, short) = ("L".repeat(5000) + "\n", "s\n".to_string());
+        write_locked(&path, &long).unwrap();
+        std::thread::scope(|s| {
+            for text in [&long, &short] {
+                s.spawn(|| (0..500).for_each(|_| write_locked(&path, text).unwrap()));
+            }
+            for _ in 0..1000 {
+                let seen = show(&path).unwrap();
+                assert!(
+                    seen == long || seen == short,
+                    "a torn log: {} bytes",
+                    seen.len()
+                );
+            }
+        });
     }
 
     #[test]
