@@ -7,10 +7,10 @@
 //! environment variable is left out: flags beat the environment, which beats
 //! the file. Unknown keys are refused by name. Nothing here interprets a value.
 
-use super::{Cli, RouteArgs};
+use super::{Cli, MainCli, RouteArgs, SUBCOMMAND_WORDS};
 use crate::names::UsageError;
 use clap::parser::ValueSource;
-use clap::{Args, CommandFactory, FromArgMatches, Parser};
+use clap::{Args, CommandFactory, FromArgMatches};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -26,9 +26,7 @@ pub enum Refused {
 
 /// Parse the command line, the environment and the config file into a `Cli`.
 pub fn parse(argv: Vec<OsString>) -> Result<Cli, Refused> {
-    let matches = Cli::command()
-        .try_get_matches_from(&argv)
-        .map_err(Refused::Clap)?;
+    let matches = parse_matches(&argv).map_err(Refused::Clap)?;
     let (sub, route_matches) = match matches.subcommand() {
         Some((name, m)) if m.try_get_one::<PathBuf>("config").is_ok() => (Some(name), m),
         Some(_) => return Cli::from_arg_matches(&matches).map_err(Refused::Clap),
@@ -51,7 +49,23 @@ pub fn parse(argv: Vec<OsString>) -> Result<Cli, Refused> {
     let mut full: Vec<OsString> = argv[..at.min(argv.len())].to_vec();
     full.extend(file.into_iter().map(OsString::from));
     full.extend(argv.iter().skip(at).cloned());
-    Cli::try_parse_from(full).map_err(Refused::Clap)
+    parse_matches(&full)
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .map_err(Refused::Clap)
+}
+
+/// `argv` parsed by `Cli`, through `MainCli` when no word of it can be a
+/// subcommand; anything but success there is answered by `Cli` itself, so
+/// help, version and every error read as they always do.
+fn parse_matches(argv: &[OsString]) -> Result<clap::ArgMatches, clap::Error> {
+    let main_mode = argv
+        .iter()
+        .skip(1)
+        .all(|a| !SUBCOMMAND_WORDS.iter().any(|w| a == w));
+    if main_mode && let Ok(m) = MainCli::command().try_get_matches_from(argv) {
+        return Ok(m);
+    }
+    Cli::command().try_get_matches_from(argv)
 }
 
 /// The settings a config file may hold: the route flags, without `--config`
@@ -135,9 +149,103 @@ pub fn setting_flags() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     fn args(text: &str) -> Result<Vec<String>, String> {
         file_args(text, &|_| false)
+    }
+
+    /// `Cli`'s own parse: what `parse` must give on every command line.
+    fn by_cli(argv: &[&str]) -> String {
+        match Cli::try_parse_from(argv) {
+            Ok(cli) => format!("{cli:?}"),
+            Err(e) => format!("{:?}: {}", e.kind(), e.render()),
+        }
+    }
+
+    fn by_parse(argv: &[&str]) -> String {
+        match parse(argv.iter().map(OsString::from).collect()) {
+            Ok(cli) => format!("{cli:?}"),
+            Err(Refused::Clap(e)) => format!("{:?}: {}", e.kind(), e.render()),
+            Err(Refused::Usage(e)) => panic!("{argv:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_main_mode_parser_reads_every_command_line_as_cli_does() {
+        let r = [
+            "kof-route",
+            "--route",
+            "regional",
+            "--regional-domain",
+            "example.com",
+        ];
+        let lines: Vec<Vec<&str>> = vec![
+            r.to_vec(),
+            [&r[..], &["--regional-cluster", "log", "file.yaml"]].concat(),
+            [&r[..], &["--ca-secret=ca", "--explain", "-"]].concat(),
+            vec!["kof-route", "--route=mothership", "--reformat", "x.yaml"],
+            vec![
+                "kof-route",
+                "--route=cloudwatch",
+                "--aws-region",
+                "eu-west-1",
+            ],
+            vec!["kof-route", "--route=nowhere"],
+            vec!["kof-route", "--rout=regional"],
+            vec!["kof-route", "a.yaml", "b.yaml"],
+            vec!["kof-route", "dif", "--route=regional"],
+            vec!["kof-route"],
+            vec!["kof-route", "--help"],
+            vec!["kof-route", "-h"],
+            vec!["kof-route", "--version"],
+            vec!["kof-route", "help"],
+            vec!["kof-route", "diff", "--route=regional", "--exit-code"],
+            vec!["kof-route", "export", "--route=regional", "--format=flux"],
+            vec!["kof-route", "check", "--route", "mothership"],
+            vec!["kof-route", "log"],
+            vec!["kof-route", "last-error"],
+            vec!["kof-route", "routes"],
+            vec!["kof-route", "--route=regional", "check"],
+        ];
+        for argv in &lines {
+            assert_eq!(by_parse(argv), by_cli(argv), "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn the_main_mode_parser_has_the_flags_of_cli() {
+        // Everything of each flag but its place in the help, which only
+        // `Cli` prints (its subcommands come first there).
+        let debug = |c: &clap::Command| -> Vec<String> {
+            c.get_arguments()
+                .map(|a| {
+                    let d = format!("{a:?}");
+                    match d.split_once("disp_ord: ") {
+                        Some((head, tail)) => {
+                            format!("{head}{}", tail.split_once(", ").map_or("", |t| t.1))
+                        }
+                        None => d,
+                    }
+                })
+                .collect()
+        };
+        let (mut main, mut cli) = (MainCli::command(), Cli::command());
+        main.build();
+        cli.build();
+        assert_eq!(debug(&main), debug(&cli));
+        let mut words: Vec<String> = cli
+            .get_subcommands()
+            .flat_map(|s| std::iter::once(s.get_name()).chain(s.get_all_aliases()))
+            .map(str::to_string)
+            .collect();
+        words.sort();
+        let mut listed: Vec<String> = SUBCOMMAND_WORDS.iter().map(|w| w.to_string()).collect();
+        listed.sort();
+        assert_eq!(
+            listed, words,
+            "SUBCOMMAND_WORDS lists every word Cli reads as a subcommand"
+        );
     }
 
     #[test]
