@@ -165,7 +165,13 @@ fn routed(
     if args.explain {
         log::say(&crate::report::explain(&rendered));
     }
-    then(&rendered)
+    let code = then(&rendered);
+    // The process ends after this: its memory goes back to the system whole,
+    // so the output's pieces and the input's map are not freed one by one
+    // (0.25 M of kof-collectors' 12.9 M instructions, callgrind).
+    std::mem::forget(rendered);
+    std::mem::forget(input);
+    code
 }
 
 fn post_render(file: Option<&Path>, args: RouteArgs) -> Result<u8> {
