@@ -79,8 +79,9 @@ pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a
 pub fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
     let (stream, candidates) = scan(input)?;
     let weight = |i: usize| stream.docs[i].raw.len();
+    let spare = document::Spare::for_input(input.len());
     let routed = par::map(&candidates, weight, |i| {
-        document::route(&plan.spec, &stream, i, outputs)
+        document::route(&plan.spec, &stream, i, outputs, &spare)
     });
     let mut out = Rendered::new(plan.spec.warnings.clone());
     let (mut errors, mut collectors) = (Vec::new(), 0);

@@ -28,6 +28,8 @@ pub struct Rendered<'a> {
     pub umbrella: bool,
     /// Patched documents written from their tree, not in place: (index, why).
     pub fallbacks: Vec<(usize, crate::inplace::Reason)>,
+    /// Parsed resources kept rather than freed while routing (`document::Spare`).
+    trees: Vec<serde_json::Value>,
 }
 
 /// A document the route changed.
@@ -58,6 +60,7 @@ impl<'a> Rendered<'a> {
             patches: Vec::new(),
             umbrella: false,
             fallbacks: Vec::new(),
+            trees: Vec::new(),
         }
     }
 
@@ -71,6 +74,7 @@ impl<'a> Rendered<'a> {
         self.patches.extend(r.patch);
         self.umbrella |= r.umbrella;
         self.fallbacks.extend(r.fallback.map(|why| (r.index, why)));
+        self.trees.extend(r.tree);
         if let Some(after) = r.after {
             self.patched.push(Patched {
                 index: r.index,
