@@ -35,7 +35,8 @@ pub(crate) fn map<R: Send>(
     f: impl Fn(usize) -> R + Sync,
 ) -> Vec<R> {
     let total: usize = items.iter().map(|&i| weight(i)).sum();
-    let threads = if total < PARALLEL_MIN_BYTES {
+    // One item needs no count of the cores (a few files read under cgroups).
+    let threads = if total < PARALLEL_MIN_BYTES || items.len() < 2 {
         1
     } else {
         std::thread::available_parallelism()
