@@ -12,7 +12,7 @@ use crate::cli::plan::{Plan, UsageError};
 use crate::cli::{Cli, Color, Command, ExportFormat, RouteArgs, Shell};
 use crate::document::Selected;
 use crate::select::Role;
-use crate::{log, names, select};
+use crate::{cli, log, names, select};
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -63,22 +63,17 @@ fn under_helm4() -> bool {
     std::env::var_os("HELM_PLUGIN_NAME").is_some()
 }
 
-/// Subcommands that do not route, by name (a usage error there is not recorded).
-const NOT_ROUTING: [&str; 8] = [
-    "check",
-    "routes",
-    "completions",
-    "man",
-    "log",
-    "last-error",
-    "help",
-    "--help",
-];
+/// Subcommands that route (their runs, usage errors included, are recorded).
+const ROUTING_SUBCOMMANDS: [&str; 2] = ["diff", "export"];
 
-/// Whether a command line clap refused was meant to route.
+/// Whether a command line clap refused was meant to route: the main mode,
+/// or a subcommand that routes; not help, nor a subcommand that does not.
 fn routing_argv(argv: &[OsString]) -> bool {
-    argv.get(1)
-        .is_none_or(|a| !NOT_ROUTING.iter().any(|n| a == n))
+    argv.get(1).is_none_or(|a| {
+        let word = |w: &&str| a == *w;
+        a != "--help"
+            && (ROUTING_SUBCOMMANDS.iter().any(word) || !cli::SUBCOMMAND_WORDS.iter().any(word))
+    })
 }
 
 /// clap's report in kof-route's words: `kof-route: ...` instead of `error: ...`.
@@ -301,4 +296,35 @@ fn check_report(input: &[u8], unrouted: bool) -> Result<u8> {
     let (report, errors) = crate::report::check(&collectors, unrouted);
     write_stdout(report.as_bytes())?;
     Ok(if errors > 0 { 1 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::routing_argv;
+
+    #[test]
+    fn a_refused_command_line_is_recorded_when_it_meant_to_route() {
+        let cases = [
+            (&[][..], true),
+            (&["--route=nowhere"][..], true),
+            (&["x.yaml"][..], true),
+            (&["diff", "--route=nowhere"][..], true),
+            (&["export"][..], true),
+            (&["check", "--route=nowhere"][..], false),
+            (&["routes", "x"][..], false),
+            (&["completions"][..], false),
+            (&["man", "x"][..], false),
+            (&["log", "x"][..], false),
+            (&["last-error", "x"][..], false),
+            (&["help", "x"][..], false),
+            (&["--help"][..], false),
+        ];
+        for (args, want) in cases {
+            let argv: Vec<std::ffi::OsString> = std::iter::once("kof-route")
+                .chain(args.iter().copied())
+                .map(Into::into)
+                .collect();
+            assert_eq!(routing_argv(&argv), want, "{args:?}");
+        }
+    }
 }
