@@ -111,8 +111,8 @@ impl Routed {
 /// ends, so the binary, which ends right after writing, never frees the
 /// kept ones (`app`); a library caller frees them with the `Rendered`. On
 /// kof-collectors, keeping all five routed documents' trees took 12.62 M
-/// to 11.55 M instructions and 2.74 to 2.53 ms (medians of 12 alternating
-/// rounds). Bounded so that memory stays what it was on large streams: up
+/// to 11.55 M instructions and 3.50 to 3.33 ms (medians of 16 alternating
+/// rounds of 40 runs). Bounded so that memory stays what it was on large streams: up
 /// to 128 KiB of documents (trees take several times their text), and
 /// none when the input is over 4 MiB.
 pub struct Spare(AtomicUsize);

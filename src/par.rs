@@ -11,7 +11,8 @@
 //! caller only waited, one spawned thread started about 1.08 ms late in 4
 //! of 25 when the caller worked beside it, and never later than 0.12 ms
 //! when it was first placed on the other core. A worker is placed only for
-//! its start: it lets the scheduler move it again after its first document.
+//! its start: once it runs and sees it was placed, it lets the scheduler
+//! move it again.
 
 mod cpus;
 
