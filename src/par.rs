@@ -84,11 +84,19 @@ pub(crate) fn map<R: Send>(
     cpus::place(&joined.0, allowed.as_ref());
     placed.store(true, Ordering::Release);
     let mut done = work(None);
+    // Every worker is joined before a panic goes on: unwinding from the
+    // first would drop the others' handles while they still borrow.
+    let mut panic = None;
     for handle in std::mem::take(&mut joined.0) {
         match handle.join() {
             Ok(theirs) => done.extend(theirs),
-            Err(panic) => std::panic::resume_unwind(panic),
+            Err(p) => {
+                panic.get_or_insert(p);
+            }
         }
+    }
+    if let Some(p) = panic {
+        std::panic::resume_unwind(p);
     }
     done.sort_by_key(|(k, _)| *k);
     done.into_iter().map(|(_, r)| r).collect()
