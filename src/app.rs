@@ -153,6 +153,7 @@ fn routed(
 ) -> Result<u8> {
     let plan = Plan::build(&args)?;
     let input = read_input(file)?;
+    crate::malloc::begin(input.len());
     let rendered = render(&plan, &input)?;
     for warning in &rendered.warnings {
         log::say(&format!("kof-route: warning: {warning}"));

@@ -22,7 +22,7 @@ pub mod export;
 pub mod inplace;
 pub mod kof;
 pub mod log;
-mod malloc;
+pub mod malloc;
 pub mod names;
 mod par;
 pub mod read;

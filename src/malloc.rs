@@ -1,7 +1,9 @@
-//! Support: tunes the C library's allocator once, before any thread starts.
+//! Support: where the binary's memory comes from. `tune` sets the C
+//! library's allocator once, before any thread starts; `arena` serves a run
+//! over a small input from one huge page (the binary's global allocator).
 //!
-//! Only glibc is tuned; elsewhere this does nothing. It must not change what
-//! a run computes, only how its heap grows.
+//! Only glibc is tuned; elsewhere `tune` does nothing. Neither may change
+//! what a run computes, only how its heap grows.
 //!
 //! Why. A thread's first allocation gives it a glibc arena of its own, and
 //! glibc grows such an arena by an `mprotect` call for each few pages a
@@ -12,6 +14,11 @@
 //! still become resident only when touched, so the peak RSS does not grow.
 //! As glibc's own `MALLOC_TOP_PAD_` does, this also fixes the threshold
 //! above which a request gets a mapping of its own at 128 KiB.
+
+mod arena;
+
+pub use arena::Alloc;
+pub(crate) use arena::begin;
 
 /// glibc's `M_TOP_PAD` parameter of `mallopt` (malloc.h).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
