@@ -28,6 +28,7 @@ mod par;
 pub mod read;
 pub mod redact;
 pub mod report;
+mod resident;
 pub mod routes;
 pub mod select;
 pub mod umbrella;

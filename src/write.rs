@@ -112,8 +112,16 @@ impl<'a> Rendered<'a> {
     }
 
     /// Write the whole output stream.
+    /// A large input's pages are let go of as they are written
+    /// (`resident`), a piece at most `WRITE_CHUNK` bytes at a time.
     pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
-        self.pieces().try_for_each(|piece| w.write_all(piece))
+        self.pieces()
+            .flat_map(|piece| piece.chunks(WRITE_CHUNK))
+            .try_for_each(|chunk| {
+                w.write_all(chunk)?;
+                crate::resident::release(chunk);
+                Ok(())
+            })
     }
 
     /// The whole output stream, as one buffer.
@@ -121,6 +129,10 @@ impl<'a> Rendered<'a> {
         self.pieces().flat_map(|p| p.iter().copied()).collect()
     }
 }
+
+/// The most bytes of the input written at once, so that a large input's
+/// written pages can be let go of before the next are touched.
+const WRITE_CHUNK: usize = 1 << 20;
 
 /// The bytes of `doc` with its resource replaced by `body` (a YAML document
 /// ending in `\n`): separator line, header comments and trailing blank lines are

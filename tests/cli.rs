@@ -317,6 +317,57 @@ fn main_mode_takes_a_file() {
     );
 }
 
+/// A stream over 4 MiB is mapped and its pages let go of as it is split and
+/// written (`resident`): read from a FILE, from stdin redirected from the
+/// file, and through a pipe (an in-memory file), the binary writes what the
+/// library, which lets go of nothing, renders from the same bytes.
+#[test]
+fn a_large_input_routes_the_same_however_it_is_read() {
+    let collectors = fixture(render("1.11", "helm3"));
+    let mut input = Vec::new();
+    for i in 0..1400 {
+        let data = format!("  k: \"{}\"\n", "x".repeat(4000));
+        input.extend_from_slice(format!("---\n# Source: filler\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-{i}\ndata:\n{data}").as_bytes());
+        if i == 600 {
+            input.extend_from_slice(&collectors);
+        }
+    }
+    assert!(input.len() > 5 << 20);
+    let dir = tmp("large");
+    let file = dir.path().join("large.yaml");
+    std::fs::write(&file, &input).unwrap();
+    let flags = route_flags("regional");
+    let expected = kof_route::render(&plan(&flags), &input).unwrap().output();
+    let command = || {
+        let mut cmd = clean_command(BIN);
+        cmd.args(&flags);
+        cmd
+    };
+    let mut from_file = command();
+    from_file.arg(&file);
+    let from_file = output(from_file, b"");
+    let redirected = command()
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    let piped = output(command(), &input);
+    for (how, code, stdout) in [
+        ("FILE", from_file.code, &from_file.stdout),
+        ("< FILE", redirected.status.code(), &redirected.stdout),
+        ("a pipe", piped.code, &piped.stdout),
+    ] {
+        assert_eq!(code, Some(0), "{how}");
+        assert!(
+            *stdout == expected,
+            "{how}: the output differs from the library's"
+        );
+    }
+    assert!(
+        text(&expected).contains("vmauth.example.com"),
+        "the collectors were routed"
+    );
+}
+
 #[test]
 fn every_error_is_prefixed_kof_route() {
     // (arguments, exit code, a piece of the message)

@@ -25,6 +25,14 @@ impl std::ops::Deref for Input {
     }
 }
 
+impl Drop for Input {
+    fn drop(&mut self) {
+        if let Input::Mapped(map) = self {
+            crate::resident::unregister(map);
+        }
+    }
+}
+
 /// The input: FILE, or all of stdin.
 pub(super) fn read_input(file: Option<&Path>) -> Result<Input> {
     match file {
@@ -61,6 +69,9 @@ pub(super) fn read_input(file: Option<&Path>) -> Result<Input> {
 /// through an in-memory file on Linux (`from_pipe`) and is read elsewhere.
 fn from_file(mut file: std::fs::File) -> std::io::Result<Input> {
     if let Some(map) = map(&mut file)? {
+        // SAFETY: a shared read-only file mapping, kept to the end of the
+        // run (`routed` forgets the input rather than drop it).
+        unsafe { crate::resident::register(&map) };
         return Ok(Input::Mapped(map));
     }
     #[cfg(target_os = "linux")]
@@ -115,6 +126,9 @@ fn from_pipe(file: &mut std::fs::File) -> std::io::Result<Option<Input>> {
     // SAFETY: only this process has the in-memory file (it has no name in
     // any directory), and nothing writes it after this point.
     let map = unsafe { memmap2::Mmap::map(&mem)? };
+    // SAFETY: a shared read-only mapping of the in-memory file, kept to the
+    // end of the run (`routed` forgets the input rather than drop it).
+    unsafe { crate::resident::register(&map) };
     Ok(Some(Input::Mapped(map)))
 }
 

@@ -217,6 +217,7 @@ fn walk_range(body: &[u8], from: usize, to: usize, s: &Searches) -> Option<Part>
         st.counted_to = hi;
         lo = hi;
     }
+    crate::resident::release(&body[from..to]);
     Some(Part {
         starts: st.starts,
         lines: st.lines,
