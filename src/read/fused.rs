@@ -10,9 +10,9 @@
 //! (the tests compare the two on random input); it finds no error: on a
 //! byte no reader accepts it gives up, and the separate passes name it.
 
-use super::{Doc, Stream, is_separator, line_at, with_directives};
-use aho_corasick::{AhoCorasick, Input};
-use memchr::memmem;
+mod kernel;
+
+use super::{Doc, Stream, is_separator, line_at};
 
 /// Bytes per block: well inside a core's L2 cache, large enough that the
 /// per-block setup of each search is lost in the scan.
@@ -92,27 +92,29 @@ impl State {
 }
 
 /// The searches of a walk, built once and shared by the ranges.
-struct Searches {
-    needles: AhoCorasick,
-    /// How far a match may reach past the byte it starts at.
-    reach: usize,
-    separators: memmem::Finder<'static>,
+struct Searches<'n> {
+    needles: kernel::Needles<'n>,
     block: usize,
 }
 
 /// Walk `input` in blocks of `block` bytes; `None` when a byte is refused
-/// (or the needles do not make an automaton), for the separate passes to
-/// handle.
+/// (or a needle is empty), for the separate passes to handle.
 pub(super) fn walk<'a>(input: &'a [u8], needles: &[&[u8]], block: usize) -> Option<Walk<'a>> {
-    walk_in(input, needles, block, RANGE)
+    walk_in(input, needles, block, RANGE, true)
 }
 
-fn walk_in<'a>(input: &'a [u8], needles: &[&[u8]], block: usize, range: usize) -> Option<Walk<'a>> {
+/// As `walk`, in ranges of `range` bytes; `simd`: search with AVX2 where
+/// the processor has it.
+fn walk_in<'a>(
+    input: &'a [u8],
+    needles: &[&[u8]],
+    block: usize,
+    range: usize,
+    simd: bool,
+) -> Option<Walk<'a>> {
     let (bom, body) = super::strip_bom(input);
     let searches = Searches {
-        needles: AhoCorasick::new(needles).ok()?,
-        reach: needles.iter().map(|n| n.len()).max().unwrap_or(1).max(4) - 1,
-        separators: memmem::Finder::new(b"\n---"),
+        needles: kernel::Needles::new(needles, simd)?,
         block,
     };
     let bounds = ranges(body, range);
@@ -172,7 +174,7 @@ fn ranges(body: &[u8], size: usize) -> Vec<usize> {
 }
 
 /// Walk `body[from..to]` block by block.
-fn walk_range(body: &[u8], from: usize, to: usize, s: &Searches) -> Option<Part> {
+fn walk_range(body: &[u8], from: usize, to: usize, s: &Searches<'_>) -> Option<Part> {
     let mut st = State {
         starts: Vec::new(),
         lines: Vec::new(),
@@ -183,38 +185,21 @@ fn walk_range(body: &[u8], from: usize, to: usize, s: &Searches) -> Option<Part>
     if from == 0 && is_separator(line_at(body, 0)) {
         st.start(body, 0);
     }
-    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); s.needles.patterns_len()];
+    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); s.needles.len()];
     let mut escapes = Vec::new();
     let mut lo = from;
     while lo < to {
         let hi = (lo + s.block).min(to);
-        let blk = &body[lo..hi];
-        if memchr::memchr(0, blk).is_some() || !st.utf8(body, hi, hi == to) {
+        if !st.utf8(body, hi, hi == to) {
             return None;
         }
-        // A match belongs to the block it starts in; the window reaches
-        // past the block's end so one that crosses it is seen whole.
-        let end = (hi + s.reach).min(body.len());
-        for hit in s.separators.find_iter(&body[lo..end]).map(|h| lo + h) {
-            if hit < hi && is_separator(line_at(body, hit + 1)) {
-                st.start(body, with_directives(body, hit + 1));
-            }
+        let mut found = kernel::Found {
+            positions: &mut positions,
+            escapes: &mut escapes,
+        };
+        if !kernel::block(body, lo, hi, &s.needles, &mut st, &mut found) {
+            return None;
         }
-        for m in s
-            .needles
-            .find_overlapping_iter(Input::new(body).range(lo..end))
-        {
-            if m.start() < hi {
-                positions[m.pattern().as_usize()].push(m.start());
-            }
-        }
-        escapes.extend(
-            memchr::memchr_iter(b'\\', blk)
-                .map(|at| lo + at)
-                .filter(|&at| super::candidates::spells(body, at)),
-        );
-        st.newlines += memchr::memchr_iter(b'\n', &body[st.counted_to..hi]).count();
-        st.counted_to = hi;
         lo = hi;
     }
     crate::resident::release(&body[from..to]);
@@ -270,9 +255,17 @@ mod tests {
         Some((stream, hits, escapes))
     }
 
+    /// The walk finds what the passes find, with AVX2 (where the processor
+    /// has it) and with the byte loop alone.
     fn same(input: &[u8], needles: &[&[u8]], block: usize, range: usize) {
+        for simd in [true, false] {
+            same_with(input, needles, block, range, simd);
+        }
+    }
+
+    fn same_with(input: &[u8], needles: &[&[u8]], block: usize, range: usize, simd: bool) {
         let want = reference(input, needles);
-        let got = walk_in(input, needles, block, range);
+        let got = walk_in(input, needles, block, range, simd);
         match (want, got) {
             (None, None) => {}
             (Some((stream, hits, escapes)), Some(w)) => {
@@ -349,12 +342,22 @@ mod tests {
                     b"\xEF\xBB\xBF", b"a",
                 ]),
                 1 => proptest::sample::select(vec![&b"\0"[..], b"\xC3", b"\x82"]),
-            ], 0..40),
-            block in 1usize..24,
-            range in 1usize..30,
+            ], 0..120),
+            // Blocks of a few bytes cut everything; longer ones have whole
+            // 32-byte chunks for the AVX2 loop.
+            block in prop_oneof![1usize..24, 32usize..160],
+            range in prop_oneof![1usize..30, 64usize..400],
+            // Three first bytes; five (seven rare bytes, of the eight the
+            // AVX2 tables hold); seven (the byte loop only).
+            set in 0usize..3,
         ) {
             let input: Vec<u8> = parts.concat();
-            same(&input, &NEEDLES, block, range);
+            let needles: &[&[u8]] = match set {
+                0 => &NEEDLES,
+                1 => &[b"kind", b"ind: K", b"--", b"a\"", b"\xC3\xA9-"],
+                _ => &[b"kind", b"ind: K", b"--", b"a\"", b"\xC3\xA9-", b" ", b"\r\n"],
+            };
+            same(&input, needles, block, range);
         }
     }
 }
