@@ -118,9 +118,14 @@ const HUGE: usize = 2 << 20;
 
 /// Serve the rest of a run over `input_len` bytes from one huge page, when
 /// the binary installed `Alloc`, the input is small and the kernel gives
-/// transparent huge pages on request. Called once, before any other thread.
+/// transparent huge pages on request. Called before any other thread; a
+/// second call does nothing (the first region's blocks must stay its own).
 pub(crate) fn begin(input_len: usize) {
-    if !INSTALLED.load(Ordering::Relaxed) || input_len > INPUT_MAX || !huge_pages() {
+    if !INSTALLED.load(Ordering::Relaxed)
+        || REGION.start.load(Ordering::Acquire) != 0
+        || input_len > INPUT_MAX
+        || !huge_pages()
+    {
         return;
     }
     #[cfg(target_os = "linux")]
@@ -169,8 +174,8 @@ impl Alloc {
 // Each method is out of line: inlined into every allocation site by the
 // release build's LTO, they made the binary 370 KB larger (5.33 to 5.70 MB)
 // and the generated stream's peak RSS about 100 KiB larger (24,068-24,216
-// against 23,984-24,052 KiB, six runs each), which its memory target has no
-// room for. Out of line: 31 KB larger, and 9.20 to 9.38 M instructions on
+// against 23,984-24,052 KiB, six runs each), when that was 40 KiB under its
+// memory target. Out of line: 31 KB larger, and 9.20 to 9.38 M instructions on
 // kof-collectors.
 //
 // SAFETY: every block comes from `REGION` (a block no one else holds, inside
