@@ -119,11 +119,10 @@ pub struct Spare(AtomicUsize);
 
 impl Spare {
     const BYTES: usize = 128 << 10;
-    const INPUT_MAX: usize = 4 << 20;
 
     /// The allowance for a run over `input_len` bytes.
     pub fn for_input(input_len: usize) -> Spare {
-        Spare(AtomicUsize::new(match input_len <= Self::INPUT_MAX {
+        Spare(AtomicUsize::new(match input_len <= crate::SMALL_INPUT {
             true => Self::BYTES,
             false => 0,
         }))
@@ -309,8 +308,8 @@ mod tests {
         assert!(!spare.take(29 << 10), "past 128 KiB");
         assert!(spare.take(28 << 10));
         assert!(!spare.take(1));
-        let large = Spare::for_input((4 << 20) + 1);
+        let large = Spare::for_input(crate::SMALL_INPUT + 1);
         assert!(!large.take(1), "nothing is kept on an input over 4 MiB");
-        assert!(Spare::for_input(4 << 20).take(1));
+        assert!(Spare::for_input(crate::SMALL_INPUT).take(1));
     }
 }

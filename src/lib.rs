@@ -35,6 +35,12 @@ pub mod umbrella;
 pub mod write;
 pub mod yaml;
 
+/// Inputs up to this size are small: their routed trees are kept to the end
+/// (`document::Spare`), the binary serves their memory from one huge page
+/// (`malloc::arena`), and their mapped pages stay resident (`resident`);
+/// larger ones are bounded in memory instead.
+pub(crate) const SMALL_INPUT: usize = 4 << 20;
+
 use anyhow::{Result, bail};
 use cli::plan::Plan;
 use document::{Outputs, Selected};

@@ -17,9 +17,6 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Inputs at most this large stay resident.
-const INPUT_MIN: usize = 4 << 20;
-
 /// The registered mapping: start and length (0: none).
 static START: AtomicUsize = AtomicUsize::new(0);
 static LEN: AtomicUsize = AtomicUsize::new(0);
@@ -33,7 +30,7 @@ static LEN: AtomicUsize = AtomicUsize::new(0);
 /// file), so that a page let go of reads back the same bytes, and it must
 /// stay mapped until the process ends.
 pub(crate) unsafe fn register(map: &[u8]) {
-    if map.len() > INPUT_MIN {
+    if map.len() > crate::SMALL_INPUT {
         LEN.store(map.len(), Ordering::Relaxed);
         START.store(map.as_ptr() as usize, Ordering::Release);
     }

@@ -110,9 +110,6 @@ static REGION: Region = Region::empty();
 /// so a library caller never maps a page nobody will use.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-/// Inputs up to this size are routed from the huge page.
-const INPUT_MAX: usize = 4 << 20;
-
 /// The size of an x86-64 transparent huge page.
 const HUGE: usize = 2 << 20;
 
@@ -123,7 +120,7 @@ const HUGE: usize = 2 << 20;
 pub(crate) fn begin(input_len: usize) {
     if !INSTALLED.load(Ordering::Relaxed)
         || REGION.start.load(Ordering::Acquire) != 0
-        || input_len > INPUT_MAX
+        || input_len > crate::SMALL_INPUT
         || !huge_pages()
     {
         return;
