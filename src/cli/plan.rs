@@ -308,9 +308,6 @@ mod tests {
             ("awscloudwatchlogs", &"management".into())
         );
         assert_eq!(plan.spec.env[1].secret, "cloudwatch-credentials");
-        assert!(
-            plan.spec.external_labels.is_empty(),
-            "no metrics exporter to label"
-        );
+        assert!(!plan.spec.labels_metrics(), "no metrics exporter to label");
     }
 }

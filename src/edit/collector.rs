@@ -6,8 +6,7 @@
 //! route's name, must not touch anything the spec does not name, and changes
 //! nothing itself: `apply` does.
 
-use super::{Draft, Edit, Path, Seg, join, path};
-use crate::kof::{CLUSTER_PROCESSOR, METRICS_EXPORTER};
+use super::{Draft, Edit, Path, Seg, identity, join, path};
 use crate::routes::RouteSpec;
 use crate::select::KindSpec;
 use anyhow::{Result, bail};
@@ -29,9 +28,15 @@ pub fn edits(
     let base = spec.config.map(path).unwrap_or_default();
     let mut d = Draft::new(index, config, base);
     exporters(&mut d, route)?;
-    extensions_and_labels(&mut d, route);
+    extensions(&mut d, route);
+    if let Some(id) = &route.identity {
+        identity::config_edits(&mut d, id, route.labels_metrics());
+    }
     let mut edits = d.edits;
     let mut d = Draft::new(index, doc, Vec::new());
+    if let Some(id) = &route.identity {
+        identity::env_edits(&mut d, spec.env, config, id);
+    }
     for env in &route.env {
         d.upsert(&path(spec.env), "name", env.entry());
     }
@@ -101,25 +106,10 @@ fn exporters(d: &mut Draft<'_>, route: &RouteSpec) -> Result<()> {
     Ok(())
 }
 
-fn extensions_and_labels(d: &mut Draft<'_>, route: &RouteSpec) {
+fn extensions(d: &mut Draft<'_>, route: &RouteSpec) {
     for (name, def) in &route.extensions {
         d.set(&[key("extensions"), key(name)], def.clone());
         d.append(&path(&["service", "extensions"]), json!(name));
-    }
-    if !route.external_labels.is_empty() {
-        let metrics = exporter(METRICS_EXPORTER, &[]);
-        match d.get(&metrics) {
-            None => d.expect(&metrics),
-            Some(_) => {
-                for (k, v) in &route.external_labels {
-                    d.set(&join(&metrics, &["external_labels", k]), v.clone());
-                }
-            }
-        }
-    }
-    let attributes = path(&["processors", CLUSTER_PROCESSOR, "attributes"]);
-    for attr in &route.cluster_attributes {
-        d.upsert(&attributes, "key", attr.clone());
     }
 }
 

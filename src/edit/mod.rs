@@ -13,6 +13,7 @@ use std::fmt;
 
 pub mod apply;
 pub mod collector;
+pub mod identity;
 pub mod opencost;
 
 /// One step of a path: a mapping key or a list index.

@@ -6,7 +6,7 @@
 //! volumes and volumeMounts live comes from the kind table. Env entries are
 //! upserted by name; nothing else is touched.
 
-use super::{Draft, Edit, Seg, join, path};
+use super::{Draft, Edit, Seg, identity, join, path};
 use crate::kof::OPENCOST_ENDPOINT_VAR;
 use crate::routes::OpenCostSpec;
 use crate::select::KindSpec;
@@ -39,6 +39,9 @@ pub fn query_containers(doc: &Value, spec: &KindSpec) -> (usize, Vec<usize>) {
 /// The edits `oc` makes to the OpenCost Deployment `doc` (resource `index`).
 pub fn edits(index: usize, doc: &Value, spec: &KindSpec, oc: &OpenCostSpec) -> Result<Vec<Edit>> {
     let (count, queries) = query_containers(doc, spec);
+    if queries.is_empty() && !oc.routes_queries() {
+        return Ok(Vec::new());
+    }
     let Some(containers) = spec.containers.filter(|_| !queries.is_empty()) else {
         bail!(
             "no container in {} has {OPENCOST_ENDPOINT_VAR} in its env",
@@ -51,11 +54,6 @@ pub fn edits(index: usize, doc: &Value, spec: &KindSpec, oc: &OpenCostSpec) -> R
         c
     };
     let mut d = Draft::new(index, doc, Vec::new());
-    // The containers were chosen by their env: a patch must find every
-    // container's env as it was.
-    for i in 0..count {
-        d.expect(&join(&container(i), spec.env));
-    }
     for &i in &queries {
         let env = join(&container(i), spec.env);
         for (name, value) in &oc.values {
@@ -66,6 +64,9 @@ pub fn edits(index: usize, doc: &Value, spec: &KindSpec, oc: &OpenCostSpec) -> R
         }
         for name in &oc.remove {
             d.remove_where(&env, "name", json!(name));
+        }
+        if let Some(id) = &oc.identity {
+            identity::opencost_edits(&mut d, &env, id);
         }
         for mount in &oc.volume_mounts {
             d.upsert(
@@ -78,7 +79,17 @@ pub fn edits(index: usize, doc: &Value, spec: &KindSpec, oc: &OpenCostSpec) -> R
     for volume in &oc.volumes {
         d.upsert(&path(spec.volumes), "name", volume.clone());
     }
-    Ok(d.edits)
+    if d.edits.is_empty() && !oc.routes_queries() {
+        return Ok(Vec::new());
+    }
+    // The containers were chosen by their env: a patch must find every
+    // container's env as it was.
+    let mut expects = Draft::new(index, doc, Vec::new());
+    for i in 0..count {
+        expects.expect(&join(&container(i), spec.env));
+    }
+    expects.edits.append(&mut d.edits);
+    Ok(expects.edits)
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@
 //! command-line layer, the only place that names a route.
 
 use crate::cli::{RouteArgs, Setting};
+use crate::edit::identity::Identity;
 use crate::names::Checked;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 mod regional;
 pub mod third_party;
@@ -77,8 +78,8 @@ pub static REGISTRY: [Route; 5] = [
         name: "mothership",
         about: "Keep data in the management cluster's own storage",
         needs: "nothing (--cluster-name, --cluster-namespace optional)",
-        changes: "defines processor resource/k8sclustername; adds cluster labels to prometheusremotewrite.external_labels; \
-      data stays in the management cluster; OpenCost unchanged",
+        changes: "gives every signal the cluster identity (processor resource/k8sclustername, OTEL_RESOURCE_ATTRIBUTES, \
+      prometheusremotewrite.external_labels); data stays in the management cluster; OpenCost: cluster id only",
         accepts: &[],
         requires: &[],
         example: &[],
@@ -90,7 +91,7 @@ pub static REGISTRY: [Route; 5] = [
         about: "Send data to a regional cluster's vmauth over HTTPS",
         needs: "--regional-domain, and --regional-cluster or --creds-secret",
         changes: "points the four KOF exporters at https://vmauth.DOMAIN with basicauth extensions and KOF_VM_USER/KOF_VM_PASSWORD \
-      from the creds secret; cluster labels; OpenCost reads from the regional vmauth",
+      from the creds secret; cluster identity; OpenCost reads from the regional vmauth",
         accepts: REGIONAL_SETTINGS,
         requires: &[&[RegionalDomain], &[RegionalCluster, CredsSecret, NoBasicAuth]],
         example: &["--regional-domain=example.com", "--regional-cluster=regional-1"],
@@ -113,7 +114,7 @@ pub static REGISTRY: [Route; 5] = [
         about: "Send logs to AWS CloudWatch Logs; metrics and traces go to debug only",
         needs: "--aws-region (--log-group, --log-stream, --aws-secret optional)",
         changes: "replaces the KOF storage exporters with awscloudwatchlogs (logs) and debug, AWS_* env from the secret; \
-      cluster attributes; OpenCost unchanged",
+      cluster identity; OpenCost: cluster id only",
         accepts: &[AwsRegion, LogGroup, LogStream, AwsSecret],
         requires: &[&[AwsRegion]],
         example: &["--aws-region=us-east-2"],
@@ -125,7 +126,7 @@ pub static REGISTRY: [Route; 5] = [
         about: "Send data to exporters declared in --exporter-file",
         needs: "--exporter-file FILE",
         changes: "replaces the KOF storage exporters with the file's exporters per signal (plus debug), env from the file's \
-      secret refs; cluster attributes; OpenCost unchanged",
+      secret refs; cluster identity; OpenCost: cluster id only",
         accepts: &[ExporterFile],
         requires: &[&[ExporterFile]],
         example: &["--exporter-file=fixtures/variants/vendor-exporters.yaml"],
@@ -172,10 +173,8 @@ pub struct RouteSpec {
     /// Upserted by name into `spec.volumes` / `spec.volumeMounts`.
     pub volumes: Vec<Value>,
     pub volume_mounts: Vec<Value>,
-    /// Labels merged into `prometheusremotewrite.external_labels` where it exists.
-    pub external_labels: Map<String, Value>,
-    /// Attributes upserted by `key` into `processors.resource/k8sclustername`.
-    pub cluster_attributes: Vec<Value>,
+    /// The one cluster identity every signal carries (`edit::identity`).
+    pub identity: Option<Identity>,
     /// What OpenCost's query container gets; `None` leaves OpenCost alone.
     pub opencost: Option<OpenCostSpec>,
     /// Printed on stderr whenever the route is used.
@@ -191,26 +190,36 @@ pub struct OpenCostSpec {
     pub remove: Vec<String>,
     pub volumes: Vec<Value>,
     pub volume_mounts: Vec<Value>,
+    /// Sets OpenCost's cluster id variables where it has them.
+    pub identity: Option<Identity>,
+}
+
+impl OpenCostSpec {
+    /// Does the route change where OpenCost reads from (not only its cluster id)?
+    pub fn routes_queries(&self) -> bool {
+        let without = OpenCostSpec {
+            identity: None,
+            ..self.clone()
+        };
+        without != OpenCostSpec::default()
+    }
 }
 
 impl RouteSpec {
-    /// Add the cluster's identity: attributes of the `resource/k8sclustername`
-    /// processor, and labels of the metrics exporter unless the route drops it.
+    /// Add the cluster's identity, for collectors and for OpenCost's cluster id.
     pub fn with_cluster(mut self, name: &str, namespace: &str) -> RouteSpec {
-        self.cluster_attributes = vec![
-            json!({"action": "insert", "key": "k8s.cluster.name", "value": name}),
-            json!({"action": "insert", "key": "k8s.cluster.namespace", "value": namespace}),
-        ];
-        if !self
+        let id = Identity::new(name, namespace);
+        self.opencost.get_or_insert_with(Default::default).identity = Some(id.clone());
+        self.identity = Some(id);
+        self
+    }
+
+    /// Does the route keep the metrics exporter (whose labels carry the identity)?
+    pub fn labels_metrics(&self) -> bool {
+        !self
             .remove_exporters
             .iter()
             .any(|e| e == crate::kof::METRICS_EXPORTER)
-        {
-            self.external_labels.insert("cluster".into(), json!(name));
-            self.external_labels
-                .insert("clusterNamespace".into(), json!(namespace));
-        }
-        self
     }
 }
 
@@ -218,6 +227,7 @@ impl RouteSpec {
 mod tests {
     use super::*;
     use crate::cli::plan::Plan;
+    use serde_json::json;
 
     #[test]
     fn the_mesh_route_accepts_the_regional_settings_but_the_domain() {
