@@ -6,7 +6,11 @@
 //! operations on the values it relies on or replaces (`null`: must be absent),
 //! so patches applied to a render they were not made from fail loudly instead
 //! of routing wrongly. A config held as a YAML string (v1alpha1) is replaced
-//! whole, after a `test` of the old string. Knows no YAML text and no route.
+//! whole, after a `test` of the old string. kustomize skips a patch whose
+//! target matches nothing, silently; so each patch is preceded by a guard, a
+//! strategic-merge patch without a target that names the resource and
+//! changes nothing, which kustomize refuses when no resource has that name
+//! ("no resource matches strategic merge patch"). Knows no YAML text and no route.
 
 use crate::edit::apply::{self, lower, pointer};
 use crate::edit::{Edit, Op, Seg, get};
@@ -147,6 +151,34 @@ pub fn entry(target: Value, ops: &[Value]) -> Value {
     json!({"patch": crate::yaml::emit(&Value::Array(ops.to_vec())), "target": target})
 }
 
+/// A guard for a patch's `target`: a strategic-merge patch naming exactly
+/// that resource (apiVersion, kind, name, namespace) and nothing else.
+fn guard(target: &Value) -> Value {
+    let s = |k: &str| target.get(k).and_then(Value::as_str);
+    let api = match (s("group"), s("version")) {
+        (Some(g), Some(v)) => format!("{g}/{v}"),
+        (None, Some(v)) => v.to_string(),
+        (_, None) => String::new(),
+    };
+    let mut meta = Map::new();
+    for key in ["name", "namespace"] {
+        if let Some(v) = s(key) {
+            meta.insert(key.into(), json!(v));
+        }
+    }
+    let doc = json!({"apiVersion": api, "kind": s("kind"), "metadata": meta});
+    json!({"patch": crate::yaml::emit(&doc)})
+}
+
+/// `patches` with a guard before each, so a resource missing from the render
+/// fails the build instead of leaving its patch unapplied.
+pub fn with_guards(patches: Vec<Value>) -> Vec<Value> {
+    patches
+        .into_iter()
+        .flat_map(|p| [guard(&p["target"]), p])
+        .collect()
+}
+
 /// Names of the fragment that carries the patches (Flux and Sveltos).
 #[derive(Debug, Clone)]
 pub struct Wrapper {
@@ -156,6 +188,7 @@ pub struct Wrapper {
 
 /// The document `format` calls for, holding `patches`, as a value.
 pub fn document(format: Format, patches: Vec<Value>, w: &Wrapper) -> Value {
+    let patches = with_guards(patches);
     match format {
         Format::Kustomize => Value::Array(patches),
         Format::Flux => json!({

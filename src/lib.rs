@@ -100,7 +100,9 @@ pub fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result
     }
     // No collector: the stream may be the `kof` umbrella, which names them.
     let mut releases = 0;
-    if collectors == 0 {
+    if collectors > 0 {
+        umbrella::refuse_mixed(&stream, input)?;
+    } else {
         let export = |render: &[u8]| Ok(render_for_export(plan, render)?.patches);
         for r in umbrella::route(plan, &stream, input, &export, outputs.review)? {
             releases += 1;

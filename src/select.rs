@@ -20,7 +20,8 @@ pub enum Role {
     OpenCost,
     /// A Flux HelmRelease: the `kof` umbrella's releases (kof-collectors, kof-child).
     FluxRelease,
-    /// A Flux HelmChart: which chart and version a release installs.
+    /// A Flux source (HelmChart, HelmRepository, OCIRepository): which chart
+    /// and version a release installs, and where it comes from.
     FluxChart,
 }
 
@@ -87,8 +88,25 @@ pub const FLUX_CHART: KindSpec = KindSpec {
     ..FLUX_RELEASE
 };
 
+pub const FLUX_REPOSITORY: KindSpec = KindSpec {
+    kind: "HelmRepository",
+    ..FLUX_CHART
+};
+
+pub const FLUX_OCI: KindSpec = KindSpec {
+    kind: "OCIRepository",
+    ..FLUX_CHART
+};
+
 /// The kinds kof-route reads or patches.
-pub const KINDS: [KindSpec; 4] = [COLLECTOR, OPENCOST, FLUX_RELEASE, FLUX_CHART];
+pub const KINDS: [KindSpec; 6] = [
+    COLLECTOR,
+    OPENCOST,
+    FLUX_RELEASE,
+    FLUX_CHART,
+    FLUX_REPOSITORY,
+    FLUX_OCI,
+];
 
 /// The roles each document is routed for on its own, and the `kof`
 /// umbrella's, looked for only in a stream without collectors.

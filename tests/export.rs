@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use support::kube::{as_kubernetes_reads, kustomize, run_all};
+use support::kube::{as_stored, kustomize, run_all};
 
 const VERSIONS: [&str; 4] = ["1.8.0", "1.9.0", "1.10.0", "1.11"];
 const DIALECTS: [&str; 2] = ["helm3", "helm4"];
@@ -128,14 +128,14 @@ fn kustomize_applying_the_export_gives_kof_routes_output() {
         let patches = export(flags, "kustomize", v, d);
         let built = kustomize(dir, &render_path(v, d), &patches)
             .map_err(|e| format!("{v}/{d} {name}: kustomize failed: {e}"))?;
-        let want = as_kubernetes_reads(dir, &routed(flags, v, d));
-        let unrouted = as_kubernetes_reads(dir, &std::fs::read(render_path(v, d)).unwrap());
+        let want = as_stored(dir, &routed(flags, v, d));
+        let unrouted = as_stored(dir, &std::fs::read(render_path(v, d)).unwrap());
         if unrouted == want {
             return Err(format!(
                 "{v}/{d} {name}: the route changes nothing, the comparison would prove nothing"
             ));
         }
-        let got = as_kubernetes_reads(dir, &built);
+        let got = as_stored(dir, &built);
         if got != want {
             let diff = got.iter().zip(&want).find(|(a, b)| a != b);
             return Err(format!(
@@ -166,8 +166,8 @@ fn patches_from_another_version_fail_loudly_or_match() {
             return Ok(());
         };
         applied.lock().unwrap().0 += 1;
-        let want = as_kubernetes_reads(dir, &routed(flags, to, "helm3"));
-        match as_kubernetes_reads(dir, &built) == want {
+        let want = as_stored(dir, &routed(flags, to, "helm3"));
+        match as_stored(dir, &built) == want {
             true => Ok(()),
             false => Err(format!(
                 "{name}: patches of {from} applied silently to {to} with a different result"

@@ -91,19 +91,28 @@ fn exporters(d: &mut Draft<'_>, route: &RouteSpec) -> Result<()> {
         // Credentials for the old endpoint must not travel to the new one: the
         // exporter's headers go, and so does its authenticator unless the
         // route sets its own (without basic auth, the exporter has none).
-        d.remove(&exporter(&r.exporter, &["headers"]));
+        // Absent, they are expected absent, so an exported patch tests it.
+        absent(d, &exporter(&r.exporter, &["headers"]));
         match &r.authenticator {
             Some(auth) => d.set(
                 &exporter(&r.exporter, &["auth", "authenticator"]),
                 json!(auth),
             ),
-            None => d.remove(&exporter(&r.exporter, &["auth"])),
+            None => absent(d, &exporter(&r.exporter, &["auth"])),
         }
         for (k, v) in &r.tls {
             d.set(&exporter(&r.exporter, &["tls", k]), v.clone());
         }
     }
     Ok(())
+}
+
+/// Remove `path`, or record that the route relies on its absence.
+fn absent(d: &mut Draft<'_>, path: &[Seg]) {
+    match d.get(path) {
+        Some(_) => d.remove(path),
+        None => d.expect(path),
+    }
 }
 
 fn extensions(d: &mut Draft<'_>, route: &RouteSpec) {
