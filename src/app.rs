@@ -24,7 +24,6 @@ use io::{read_input, write_output, write_stdout};
 
 /// Parse the command line, run, print any error, record a routing run, and exit.
 pub fn main() -> ExitCode {
-    crate::malloc::tune();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let (code, routes) = match config::parse(argv.clone()) {
         Ok(cli) => {
@@ -153,7 +152,6 @@ fn routed(
 ) -> Result<u8> {
     let plan = Plan::build(&args)?;
     let input = read_input(file)?;
-    crate::malloc::begin(input.len());
     let rendered = render(&plan, &input)?;
     for warning in &rendered.warnings {
         log::say(&format!("kof-route: warning: {warning}"));
@@ -161,13 +159,7 @@ fn routed(
     if args.explain {
         log::say(&crate::report::explain(&rendered));
     }
-    let code = then(&rendered);
-    // The process ends after this: its memory goes back to the system whole,
-    // so the output's pieces and the input's map are not freed one by one
-    // (0.25 M of kof-collectors' 12.9 M instructions, callgrind).
-    std::mem::forget(rendered);
-    std::mem::forget(input);
-    code
+    then(&rendered)
 }
 
 fn post_render(file: Option<&Path>, args: RouteArgs) -> Result<u8> {

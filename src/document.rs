@@ -15,7 +15,6 @@ use crate::{export, inplace, redact, write, yaml};
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One selected resource of the stream, parsed.
 pub struct Selected {
@@ -82,8 +81,6 @@ pub struct Routed {
     pub umbrella: bool,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
-    /// The parsed resource, kept rather than freed here (`Spare`).
-    pub tree: Option<Value>,
 }
 
 impl Routed {
@@ -100,41 +97,7 @@ impl Routed {
             umbrella: false,
             errors: Vec::new(),
             warnings: Vec::new(),
-            tree: None,
         }
-    }
-}
-
-/// How many bytes of documents may have their parsed trees kept to the end
-/// of a run instead of freed as each is routed. Freeing a tree is a walk
-/// over all its nodes, and a run's output is written the moment routing
-/// ends, so the binary, which ends right after writing, never frees the
-/// kept ones (`app`); a library caller frees them with the `Rendered`. On
-/// kof-collectors, keeping all five routed documents' trees took 12.62 M
-/// to 11.55 M instructions and 3.50 to 3.33 ms (medians of 16 alternating
-/// rounds of 40 runs). Bounded so that memory stays what it was on large streams: up
-/// to 128 KiB of documents (trees take several times their text), and
-/// none when the input is over 4 MiB.
-pub struct Spare(AtomicUsize);
-
-impl Spare {
-    const BYTES: usize = 128 << 10;
-
-    /// The allowance for a run over `input_len` bytes.
-    pub fn for_input(input_len: usize) -> Spare {
-        Spare(AtomicUsize::new(match input_len <= crate::SMALL_INPUT {
-            true => Self::BYTES,
-            false => 0,
-        }))
-    }
-
-    /// Take `bytes` of the allowance, if that much is left.
-    fn take(&self, bytes: usize) -> bool {
-        self.0
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-                left.checked_sub(bytes)
-            })
-            .is_ok()
     }
 }
 
@@ -236,7 +199,6 @@ pub fn route(
     stream: &Stream<'_>,
     idx: usize,
     outputs: Outputs,
-    spare: &Spare,
 ) -> Result<Option<Routed>> {
     let Some(mut sel) = select_one(stream, idx)? else {
         return Ok(None);
@@ -291,25 +253,5 @@ pub fn route(
         judge(&mut r, &before, after);
     }
     r.edits = edits;
-    if spare.take(stream.docs[idx].raw.len()) {
-        r.tree = Some(sel.value);
-    }
     Ok(Some(r))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Spare;
-
-    #[test]
-    fn the_spare_allowance_is_bounded_and_only_for_small_inputs() {
-        let spare = Spare::for_input(169_055);
-        assert!(spare.take(100 << 10));
-        assert!(!spare.take(29 << 10), "past 128 KiB");
-        assert!(spare.take(28 << 10));
-        assert!(!spare.take(1));
-        let large = Spare::for_input(crate::SMALL_INPUT + 1);
-        assert!(!large.take(1), "nothing is kept on an input over 4 MiB");
-        assert!(Spare::for_input(crate::SMALL_INPUT).take(1));
-    }
 }

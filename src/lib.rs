@@ -22,24 +22,15 @@ pub mod export;
 pub mod inplace;
 pub mod kof;
 pub mod log;
-pub mod malloc;
 pub mod names;
-mod par;
 pub mod read;
 pub mod redact;
 pub mod report;
-mod resident;
 pub mod routes;
 pub mod select;
 pub mod umbrella;
 pub mod write;
 pub mod yaml;
-
-/// Inputs up to this size are small: their routed trees are kept to the end
-/// (`document::Spare`), the binary serves their memory from one huge page
-/// (`malloc::arena`), and their mapped pages stay resident (`resident`);
-/// larger ones are bounded in memory instead.
-pub(crate) const SMALL_INPUT: usize = 4 << 20;
 
 use anyhow::{Result, bail};
 use cli::plan::Plan;
@@ -59,9 +50,10 @@ fn scan(input: &[u8]) -> Result<(read::Stream<'_>, Vec<usize>)> {
 /// table recognises, in stream order.
 pub fn select(input: &[u8]) -> Result<(read::Stream<'_>, Vec<Selected>)> {
     let (stream, candidates) = scan(input)?;
-    let weight = |i: usize| stream.docs[i].raw.len();
-    let parsed = par::map(&candidates, weight, |i| document::select_one(&stream, i));
-    let selected: Vec<Option<Selected>> = parsed.into_iter().collect::<Result<_>>()?;
+    let selected: Vec<Option<Selected>> = candidates
+        .iter()
+        .map(|&i| document::select_one(&stream, i))
+        .collect::<Result<_>>()?;
     Ok((stream, selected.into_iter().flatten().collect()))
 }
 
@@ -85,11 +77,9 @@ pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a
 /// document written from its tree, the reference for the in-place writer).
 pub fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
     let (stream, candidates) = scan(input)?;
-    let weight = |i: usize| stream.docs[i].raw.len();
-    let spare = document::Spare::for_input(input.len());
-    let routed = par::map(&candidates, weight, |i| {
-        document::route(&plan.spec, &stream, i, outputs, &spare)
-    });
+    let routed = candidates
+        .iter()
+        .map(|&i| document::route(&plan.spec, &stream, i, outputs));
     let mut out = Rendered::new(plan.spec.warnings.clone());
     let (mut errors, mut collectors) = (Vec::new(), 0);
     for r in routed {

@@ -11,7 +11,6 @@ use anyhow::{Result, bail};
 use memchr::memmem;
 
 mod candidates;
-mod fused;
 pub use candidates::{candidates, find, kind_line_allows, may_hide_words};
 
 /// A UTF-8 byte-order mark, which Kubernetes tolerates at the start of a stream.
@@ -204,11 +203,9 @@ fn next_line(raw: &[u8], pos: usize) -> usize {
 
 /// Refuse bytes no YAML reader accepts, naming the document and line.
 fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
-    // SIMD validation first (a third of std's instructions on a 20 MB
-    // stream); std's, only to say where the first bad byte is.
-    let bad = match simdutf8::basic::from_utf8(body).map_err(|_| std::str::from_utf8(body)) {
-        Err(Err(e)) => Some((e.valid_up_to(), "is not valid UTF-8")),
-        _ => memchr::memchr(0, body).map(|at| (at, "contains a NUL byte")),
+    let bad = match std::str::from_utf8(body) {
+        Err(e) => Some((e.valid_up_to(), "is not valid UTF-8")),
+        Ok(_) => memchr::memchr(0, body).map(|at| (at, "contains a NUL byte")),
     };
     let Some((at, what)) = bad else {
         return Ok(());
@@ -230,12 +227,6 @@ pub fn scan<'a>(
     needles: &[Vec<&[u8]>],
     may_be_kind: fn(&[u8]) -> bool,
 ) -> Result<(Stream<'a>, Vec<usize>)> {
-    // One walk over the input does it all (see `fused`); the separate
-    // passes below only run when it gives up, to name a refused byte.
-    if let Some(w) = fused::walk(input, &candidates::firsts(needles), fused::BLOCK) {
-        let found = candidates::decide(&w.stream, needles, w.hits, w.escapes, may_be_kind);
-        return Ok((w.stream, found));
-    }
     let stream = split(input);
     check_bytes(&stream, &input[stream.bom.len()..])?;
     let found = find(&stream, input, needles, may_be_kind);

@@ -28,8 +28,6 @@ pub struct Rendered<'a> {
     pub umbrella: bool,
     /// Patched documents written from their tree, not in place: (index, why).
     pub fallbacks: Vec<(usize, crate::inplace::Reason)>,
-    /// Parsed resources kept rather than freed while routing (`document::Spare`).
-    trees: Vec<serde_json::Value>,
 }
 
 /// A document the route changed.
@@ -60,7 +58,6 @@ impl<'a> Rendered<'a> {
             patches: Vec::new(),
             umbrella: false,
             fallbacks: Vec::new(),
-            trees: Vec::new(),
         }
     }
 
@@ -74,7 +71,6 @@ impl<'a> Rendered<'a> {
         self.patches.extend(r.patch);
         self.umbrella |= r.umbrella;
         self.fallbacks.extend(r.fallback.map(|why| (r.index, why)));
-        self.trees.extend(r.tree);
         if let Some(after) = r.after {
             self.patched.push(Patched {
                 index: r.index,
@@ -112,16 +108,8 @@ impl<'a> Rendered<'a> {
     }
 
     /// Write the whole output stream.
-    /// A large input's pages are let go of as they are written
-    /// (`resident`), a piece at most `WRITE_CHUNK` bytes at a time.
     pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
-        self.pieces()
-            .flat_map(|piece| piece.chunks(WRITE_CHUNK))
-            .try_for_each(|chunk| {
-                w.write_all(chunk)?;
-                crate::resident::release(chunk);
-                Ok(())
-            })
+        self.pieces().try_for_each(|piece| w.write_all(piece))
     }
 
     /// The whole output stream, as one buffer.
@@ -129,10 +117,6 @@ impl<'a> Rendered<'a> {
         self.pieces().flat_map(|p| p.iter().copied()).collect()
     }
 }
-
-/// The most bytes of the input written at once, so that a large input's
-/// written pages can be let go of before the next are touched.
-const WRITE_CHUNK: usize = 1 << 20;
 
 /// The bytes of `doc` with its resource replaced by `body` (a YAML document
 /// ending in `\n`): separator line, header comments and trailing blank lines are

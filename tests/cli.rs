@@ -317,10 +317,9 @@ fn main_mode_takes_a_file() {
     );
 }
 
-/// A stream over 4 MiB is mapped and its pages let go of as it is split and
-/// written (`resident`): read from a FILE, from stdin redirected from the
-/// file, and through a pipe (an in-memory file), the binary writes what the
-/// library, which lets go of nothing, renders from the same bytes.
+/// A stream over 5 MiB read from a FILE, from stdin redirected from the file,
+/// and through a pipe: the binary writes what the library renders from the
+/// same bytes.
 #[test]
 fn a_large_input_routes_the_same_however_it_is_read() {
     let collectors = fixture(render("1.11", "helm3"));

@@ -8,11 +8,7 @@ use memchr::memmem;
 
 /// For each needle, the indexes of the documents that contain it,
 /// ascending: one pass over the input for all of them.
-pub(super) fn docs_containing(
-    stream: &Stream<'_>,
-    body: &[u8],
-    needles: &[&[u8]],
-) -> Vec<Vec<usize>> {
+fn docs_containing(stream: &Stream<'_>, body: &[u8], needles: &[&[u8]]) -> Vec<Vec<usize>> {
     let mut hits = vec![Vec::new(); needles.len()];
     let Ok(searcher) = aho_corasick::AhoCorasick::new(needles) else {
         // Too many or too long needles for the automaton: one pass each.
@@ -40,7 +36,7 @@ pub fn candidates(stream: &Stream<'_>, body: &[u8], groups: &[Vec<&[u8]>]) -> Ve
 }
 
 /// The first needle of each group (groups without needles have none).
-pub(super) fn firsts<'n>(groups: &[Vec<&'n [u8]>]) -> Vec<&'n [u8]> {
+fn firsts<'n>(groups: &[Vec<&'n [u8]>]) -> Vec<&'n [u8]> {
     groups.iter().filter_map(|g| g.first().copied()).collect()
 }
 
@@ -84,7 +80,7 @@ pub fn find(
 
 /// The candidates, given the documents holding each group's first needle
 /// and those holding an escape that may spell a letter.
-pub(super) fn decide(
+fn decide(
     stream: &Stream<'_>,
     needles: &[Vec<&[u8]>],
     first_hits: Vec<Vec<usize>>,
@@ -109,7 +105,7 @@ pub(super) fn decide(
 /// write a character by number, and an escaped line break joins two words;
 /// `\"`, `\n`, `\t` and the like spell no letter, so the documents that use
 /// only those (CRD descriptions, regexes) are not parsed for it.
-pub(super) fn spells(bytes: &[u8], at: usize) -> bool {
+fn spells(bytes: &[u8], at: usize) -> bool {
     matches!(bytes.get(at + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r'))
 }
 
@@ -120,7 +116,7 @@ pub fn may_hide_words(raw: &[u8]) -> bool {
 
 /// The documents holding an escape that may spell a letter (see
 /// `may_hide_words`, which also wants a double quote), in one pass.
-pub(super) fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
+fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
     stream.docs_holding(memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)))
 }
 
