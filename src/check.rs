@@ -3,10 +3,13 @@
 //! One definition of "consistent", used after patching and by `kof-route check`:
 //! every component `service` references is defined, every authenticator is a
 //! defined and enabled extension, no exporter is null, every pipeline exports
-//! somewhere, and every `${env:NAME}` has a source in `spec.env`. This module
-//! only reads; it must not edit, and must never print a value it reads.
+//! somewhere, every `${env:NAME}` has a source in `spec.env`, and every signal
+//! carries one cluster identity (`identity`). This module only reads; it must
+//! not edit, and must never print a value it reads other than cluster names.
 
 use crate::kof::is_credential_var;
+
+pub mod identity;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -75,6 +78,7 @@ pub fn routed(doc: &Value, config: &Value, introduced: &BTreeSet<String>) -> Vec
     extension_refs(config, &extensions, &enabled, &mut out);
     ca_files(doc, config, &mut out);
     env_refs(doc, config, introduced, &mut out);
+    identity::problems(doc, config, &mut out);
     out
 }
 

@@ -98,13 +98,14 @@ fn paint(text: &str, code: &str, color: bool) -> String {
     )
 }
 
-/// Whether a problem is the chart's known gap: a pipeline uses the processor
-/// every route defines (`resource/k8sclustername`), which the chart does not.
+/// Whether a problem is the chart's known gap, which every route fills: a
+/// pipeline uses the processor every route defines (`resource/k8sclustername`),
+/// which the chart does not, and so its signals carry different identities.
 fn known_gap(p: &check::Problem) -> bool {
     p.message.ends_with(&format!(
         "{:?} is not defined in processors",
         crate::kof::CLUSTER_PROCESSOR
-    ))
+    )) || p.message.starts_with(check::identity::DIFFERS)
 }
 
 /// `kof-route check`: a report per collector, and how many errors it holds.
@@ -122,7 +123,7 @@ pub fn check(collectors: &[&Selected], unrouted: bool) -> (String, usize) {
             let (word, note) = match p.severity {
                 check::Severity::Error if unrouted && known_gap(&p) => (
                     "warning",
-                    " (the chart's known gap: every route defines it; \
+                    " (the chart's known gap: every route fills it; \
                      `check --route ...` checks the routed result)",
                 ),
                 check::Severity::Error => {

@@ -495,6 +495,17 @@ const CASES: &[Case] = &[
         input: "fixtures/golden/helm3-regional.out",
         args: &["check"],
     },
+    // Issue 26: a user's processor that renames the cluster after the route's.
+    Case {
+        name: "check-identity-conflict",
+        input: "fixtures/variants/identity-conflict.yaml",
+        args: &["check", "--route", "mothership", "--cluster-name", "mgmt-a"],
+    },
+    Case {
+        name: "error-identity-conflict",
+        input: "fixtures/variants/identity-conflict.yaml",
+        args: &["--route", "mothership", "--cluster-name", "mgmt-a"],
+    },
     Case {
         name: "check-third-party",
         input: "fixtures/golden/helm4-third-party.out",

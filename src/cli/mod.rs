@@ -69,7 +69,8 @@ pub enum Command {
     ///
     /// Prints a report per collector; exits 1 when there is an error. Without
     /// --route, the chart's known gap (pipelines use the processor
-    /// resource/k8sclustername, which every route defines) is a warning; with
+    /// resource/k8sclustername, which every route defines, and signals carry
+    /// different cluster identities, which every route unifies) is a warning; with
     /// --route and its settings, checks what the route would write.
     Check {
         /// Manifest stream to check (default: stdin).
