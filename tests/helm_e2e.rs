@@ -95,6 +95,17 @@ fn scratch(label: &str) -> PathBuf {
     dir
 }
 
+/// `plugins/kof-route` as `helm plugin install` leaves it: plugin.yaml, its
+/// scripts, and `bin/kof-route` (here a link to `bin`), which plugin.yaml runs directly.
+fn lay_out_plugin(plugins: &Path, bin: &Path) {
+    let dir = plugins.join("kof-route");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("bin")).unwrap();
+    symlink(repo().join("plugin.yaml"), dir.join("plugin.yaml")).unwrap();
+    symlink(repo().join("scripts"), dir.join("scripts")).unwrap();
+    symlink(bin, dir.join("bin/kof-route")).unwrap();
+}
+
 fn write_executable(path: &Path, text: &str) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, text).unwrap();
@@ -136,8 +147,6 @@ impl Engine {
 struct Shared {
     /// Helm v3.17.2, Helm v4.2.3 and the SDK, each found or the reason it is not.
     engines: Vec<(&'static str, Result<Engine, String>)>,
-    /// `HELM_PLUGINS` holding `kof-route` -> the repository root.
-    plugins: PathBuf,
     /// The same chart without and with a `pre-install` hook.
     chart_plain: PathBuf,
     chart_hooks: PathBuf,
@@ -147,9 +156,6 @@ fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
         let root = scratch("shared");
-        let plugins = root.join("plugins");
-        fs::create_dir_all(&plugins).unwrap();
-        symlink(repo(), plugins.join("kof-route")).unwrap();
         let chart_plain = root.join("chart-plain");
         let chart_hooks = root.join("chart-hooks");
         write_chart(&chart_plain, false);
@@ -166,7 +172,6 @@ fn shared() -> &'static Shared {
         }
         Shared {
             engines,
-            plugins,
             chart_plain,
             chart_hooks,
         }
@@ -409,11 +414,13 @@ impl Case {
         self.dir.join("state")
     }
 
-    fn engine_command(&self, shared: &Shared, engine: &Engine, program: &Path) -> Command {
+    fn engine_command(&self, _shared: &Shared, engine: &Engine, program: &Path) -> Command {
         let mut cmd = clean_command(program);
         // Helm 3 would only warn about the v1 plugin.yaml: give it an empty plugins dir.
         let plugins = if engine.is_helm4() {
-            shared.plugins.clone()
+            let plugins = self.dir.join("plugins");
+            lay_out_plugin(&plugins, &self.bin);
+            plugins
         } else {
             self.dir.join("no-plugins")
         };
@@ -1154,7 +1161,7 @@ fn plugin_yaml_is_a_helm4_postrenderer_manifest() {
         "name: kof-route",
         "version: 0.1.0",
         "runtime: subprocess",
-        "- command: \"${HELM_PLUGIN_DIR}/scripts/launcher.sh\"",
+        "- command: \"${HELM_PLUGIN_DIR}/bin/kof-route\"",
         "- command: \"${HELM_PLUGIN_DIR}/scripts/install-hook.sh\"",
     ] {
         assert!(
@@ -1284,40 +1291,6 @@ fn launcher_without_binary_explains_and_records() {
         .output()
         .unwrap();
     assert_eq!(text(&shown.stdout), logged);
-}
-
-#[test]
-fn install_hook_without_cargo_only_notifies() {
-    let plugin = scratch("hook-no-cargo");
-    let tools = plugin.join("tools");
-    fs::create_dir_all(&tools).unwrap();
-    for tool in ["dirname", "cat"] {
-        let found = ["/usr/bin", "/bin"]
-            .iter()
-            .map(|d| Path::new(d).join(tool))
-            .find(|p| p.exists());
-        symlink(
-            found.unwrap_or_else(|| panic!("no {tool}")),
-            tools.join(tool),
-        )
-        .unwrap();
-    }
-    let out = clean_command("/bin/sh")
-        .arg(repo().join("scripts/install-hook.sh"))
-        .env("HELM_PLUGIN_DIR", &plugin)
-        .env("PATH", &tools)
-        .output()
-        .unwrap();
-    let stderr = text(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the hook must not fail without cargo: {stderr}"
-    );
-    assert!(
-        stderr.contains("cargo was not found") && stderr.contains("PATH"),
-        "{stderr}"
-    );
-    assert!(!plugin.join("bin").exists());
 }
 
 // ---------------------------------------------------------------------------
@@ -1558,7 +1531,9 @@ fn helm4_plugin_command(case: &Case, helm: &Path) -> Command {
     let path = env::join_paths(std::iter::once(fake).chain(path)).unwrap();
     let mut cmd = clean_command(helm);
     isolate(&mut cmd, &case.dir);
+    // No release server: the hook's download fails at once and it builds.
     cmd.env("HELM_PLUGINS", case.dir.join("data/plugins"))
+        .env("KOF_ROUTE_DOWNLOAD_URL", "http://127.0.0.1:9/unreachable")
         .env("PATH", path)
         .env_remove("CARGO_TARGET_DIR");
     cmd
@@ -1739,8 +1714,8 @@ fn helm4_update_limit_of_a_checkout_named_unlike_its_origin() {
     fs::remove_file(clone.join("bin/kof-route")).unwrap();
     let cmd = helm4_plugin_command(&case, helm);
     let mut hook = clean_command(clone.join("scripts/install-hook.sh"));
-    hook.current_dir(&clone);
-    for var in ["HOME", "PATH", "XDG_STATE_HOME"] {
+    hook.arg("--build").current_dir(&clone);
+    for var in ["HOME", "PATH", "XDG_STATE_HOME", "KOF_ROUTE_DOWNLOAD_URL"] {
         if let Some((_, Some(value))) = cmd.get_envs().find(|(k, _)| *k == var) {
             hook.env(var, value);
         }
@@ -1813,24 +1788,31 @@ const README_RECIPES: &[(&str, Recipe)] = &[
         ),
     ),
     (
-        "helm plugin install <kof-route git URL> --verify=false",
+        "helm plugin install https://github.com/k0rdent/kof-route/releases/download/v0.1.0/kof-route-0.1.0.tgz --verify=false",
         Recipe::Elsewhere(
-            "needs the network",
-            "real_charts_helm4_plugin_from_git_clone",
+            "needs the release server",
+            "helm4_installs_the_plugin_package_and_the_verified_binary",
         ),
     ),
     (
-        "./kof-route/scripts/install-hook.sh",
+        "helm plugin install <kof-route git URL> --verify=false",
         Recipe::Elsewhere(
-            "needs the clone above",
-            "helm4_update_limit_of_a_checkout_named_unlike_its_origin",
+            "needs the network",
+            "helm4_installs_from_git_over_http_and_updates",
         ),
     ),
     (
         "helm plugin update kof-route",
         Recipe::Elsewhere(
             "needs an install from git",
-            "real_charts_helm4_plugin_from_git_clone",
+            "helm4_installs_from_git_over_http_and_updates",
+        ),
+    ),
+    (
+        "./kof-route/scripts/install-hook.sh --build",
+        Recipe::Elsewhere(
+            "needs the clone above",
+            "helm4_update_limit_of_a_checkout_named_unlike_its_origin",
         ),
     ),
     ("kof-route log", Recipe::Run(BOTH)),
@@ -1847,7 +1829,56 @@ const README_RECIPES: &[(&str, Recipe)] = &[
         Recipe::Run(&["helm3"]),
     ),
     (
-        "cargo install --path /path/to/kof-route",
+        r#"version=0.1.0"#,
+        Recipe::Elsewhere(
+            "needs the release server",
+            "readme_helm3_block_installs_a_verified_binary",
+        ),
+    ),
+    (
+        r#"platform=$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')"#,
+        Recipe::Elsewhere(
+            "needs the release server",
+            "readme_helm3_block_installs_a_verified_binary",
+        ),
+    ),
+    (
+        r#"url=${KOF_ROUTE_DOWNLOAD_URL:-https://github.com/k0rdent/kof-route/releases/download}/v$version"#,
+        Recipe::Elsewhere(
+            "needs the release server",
+            "readme_helm3_block_installs_a_verified_binary",
+        ),
+    ),
+    (
+        r#"curl -fsSL -O "$url/SHA256SUMS" -O "$url/kof-route-$version-$platform.tar.gz""#,
+        Recipe::Elsewhere(
+            "needs the release server",
+            "readme_helm3_block_installs_a_verified_binary",
+        ),
+    ),
+    (
+        r#"grep " kof-route-$version-$platform.tar.gz\$" SHA256SUMS | sha256sum -c -"#,
+        Recipe::Elsewhere(
+            "needs the release server",
+            "readme_helm3_block_installs_a_verified_binary",
+        ),
+    ),
+    (
+        r#"tar -xzf "kof-route-$version-$platform.tar.gz""#,
+        Recipe::Elsewhere(
+            "needs the release server",
+            "readme_helm3_block_installs_a_verified_binary",
+        ),
+    ),
+    (
+        r#"mkdir -p ~/.local/bin && mv "kof-route-$version-$platform/kof-route" ~/.local/bin/"#,
+        Recipe::Elsewhere(
+            "needs the release server",
+            "readme_helm3_block_installs_a_verified_binary",
+        ),
+    ),
+    (
+        "cargo install --locked --path /path/to/kof-route",
         Recipe::Elsewhere("a release build", ".ci/run: cargo install --path"),
     ),
     (
@@ -2014,10 +2045,15 @@ fn readme_recipes_run_as_written() {
              add it, run or with where its equivalent runs"
         );
     }
-    let sources: String = ["tests/helm_e2e.rs", "tests/cli.rs", ".ci/run"]
-        .iter()
-        .map(|p| fs::read_to_string(repo().join(p)).unwrap())
-        .collect();
+    let sources: String = [
+        "tests/helm_e2e.rs",
+        "tests/cli.rs",
+        "tests/install.rs",
+        ".ci/run",
+    ]
+    .iter()
+    .map(|p| fs::read_to_string(repo().join(p)).unwrap())
+    .collect();
     for (command, recipe) in README_RECIPES {
         assert!(
             all.iter().any(|(_, c)| c == command),
@@ -2058,8 +2094,7 @@ fn readme_recipes_run_as_written() {
         symlink(helm, bin.join("helm")).unwrap();
         symlink(kof_route_bin(), bin.join("kof-route")).unwrap();
         if key == "helm4" {
-            // The plugin, as `helm plugin install` of a checkout leaves it.
-            symlink(repo(), plugins.join("kof-route")).unwrap();
+            lay_out_plugin(&plugins, Path::new(kof_route_bin()));
         }
         fs::write(work.join("kof-route.yaml"), block("# kof-route.yaml")).unwrap();
         fs::write(work.join("vendor-exporters.yaml"), block("otlphttp/vendor")).unwrap();

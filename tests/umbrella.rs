@@ -356,15 +356,12 @@ fn end_to_end_the_real_kof_chart_through_real_helm() {
 #[test]
 fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
     let home = tempfile::tempdir().unwrap();
-    // The plugin as `helm plugin install` lays it out: its manifest and launcher.
+    // The plugin as `helm plugin install` lays it out: its manifest and
+    // bin/kof-route (put there by the install hook), which the manifest runs.
     let plugin = home.path().join("plugins/kof-route");
-    std::fs::create_dir_all(plugin.join("scripts")).unwrap();
+    std::fs::create_dir_all(plugin.join("bin")).unwrap();
     std::fs::copy(root().join("plugin.yaml"), plugin.join("plugin.yaml")).unwrap();
-    std::fs::copy(
-        root().join("scripts/launcher.sh"),
-        plugin.join("scripts/launcher.sh"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink(support::BIN, plugin.join("bin/kof-route")).unwrap();
     let chart = root().join("fixtures/charts/kof-1.10.0.tgz");
     let values = root().join("fixtures/umbrella/values/v1.10.0-m2r-docs.yaml");
     let helm4 = root().join("target/e2e-bin/helm-v4.2.3");
@@ -376,7 +373,6 @@ fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
         .env("HELM_DATA_HOME", home.path().join("data"))
         .env("XDG_STATE_HOME", home.path().join("state"))
         .env("KUBECONFIG", home.path().join("no-kubeconfig"))
-        .env("KOF_ROUTE_BIN", support::BIN)
         .args(["template", "kof"])
         .arg(&chart)
         .args(["-n", "kof", "-f"])
