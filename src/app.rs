@@ -104,6 +104,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             namespace,
         }) => export_command(file.as_deref(), *args, format, name, namespace),
         Some(Command::Routes) => routes_command(),
+        Some(Command::Kernel { render, kernel }) => {
+            crate::fanout::kernel::command(render.as_deref(), kernel.as_deref())
+        }
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man { page, dir }) => man_page(page.as_deref(), dir.as_deref()),
         None => post_render(cli.file.as_deref(), cli.args),

@@ -79,6 +79,7 @@ pub fn routed(doc: &Value, config: &Value, introduced: &BTreeSet<String>) -> Vec
     ca_files(doc, config, &mut out);
     env_refs(doc, config, introduced, &mut out);
     identity::problems(doc, config, &mut out);
+    crate::fanout::check::problems(config, &mut out);
     out
 }
 

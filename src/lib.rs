@@ -19,6 +19,7 @@ pub mod docid;
 pub mod document;
 pub mod edit;
 pub mod export;
+pub mod fanout;
 pub mod inplace;
 pub mod kof;
 pub mod log;

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 pub mod config;
 pub mod docs;
+pub mod fanout;
 pub mod plan;
 mod settings;
 pub use settings::Setting;
@@ -51,8 +52,9 @@ pub(crate) struct MainCli {
 
 /// The words `Cli` reads as a subcommand (names, aliases and clap's `help`):
 /// a command line holding none of them is the main mode's.
-pub(crate) const SUBCOMMAND_WORDS: [&str; 9] = [
+pub(crate) const SUBCOMMAND_WORDS: [&str; 10] = [
     "check",
+    "kernel",
     "diff",
     "export",
     "routes",
@@ -116,6 +118,19 @@ pub enum Command {
     },
     /// List the routes, what each needs and what it changes.
     Routes,
+    /// Print the recovery kernel `--fanout` sends: the default, or --kernel FILE on top of it.
+    ///
+    /// The output is a kernel file (`extends: none`) that --kernel reads back.
+    /// With RENDER (a kof-collectors render), warns by name about each item
+    /// whose paths the chart's render does not produce, and exits 1 if any.
+    Kernel {
+        /// A kof-collectors render to check the kernel against.
+        #[arg(value_name = "RENDER")]
+        render: Option<PathBuf>,
+        /// Kernel file: `extends: default|none`, `kcm-namespace`, `logs`, `metrics`
+        #[arg(long, env = "KOF_ROUTE_KERNEL", value_name = "FILE")]
+        kernel: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         /// Shell to complete for.
@@ -281,6 +296,8 @@ pub struct RouteArgs {
     /// YAML file with these settings, keyed by flag name (e.g. `regional-domain:`)
     #[arg(long, env = "KOF_ROUTE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub fanout: fanout::FanoutArgs,
 }
 
 #[cfg(test)]

@@ -161,7 +161,9 @@ impl Plan {
                 args.cluster_namespace.as_deref().unwrap_or("kcm-system"),
             )?,
         };
-        let spec = (route.build)(args)?.with_cluster(&cluster.name, &cluster.namespace);
+        let mut spec = (route.build)(args)?.with_cluster(&cluster.name, &cluster.namespace);
+        spec.fanout =
+            crate::fanout::plan(&args.fanout, (&cluster.name, &cluster.namespace), &spec)?;
         let given: Vec<&'static str> = args
             .settings()
             .iter()

@@ -33,6 +33,17 @@ pub fn edits(
         identity::config_edits(&mut d, id, route.labels_metrics());
     }
     let mut edits = d.edits;
+    let route_env: Vec<&str> = route.env.iter().map(|e| e.name.as_str()).collect();
+    let fanout = crate::fanout::edit::edits(
+        index,
+        doc,
+        config,
+        spec,
+        route.fanout.as_ref(),
+        &edits,
+        &route_env,
+    )?;
+    edits.extend(fanout);
     let mut d = Draft::new(index, doc, Vec::new());
     if let Some(id) = &route.identity {
         identity::env_edits(&mut d, spec.env, config, id);

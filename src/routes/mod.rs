@@ -179,6 +179,8 @@ pub struct RouteSpec {
     pub opencost: Option<OpenCostSpec>,
     /// Printed on stderr whenever the route is used.
     pub warnings: Vec<String>,
+    /// The second destination of a recovery kernel (`--fanout`).
+    pub fanout: Option<crate::fanout::FanoutSpec>,
 }
 
 /// OpenCost edits, on its query container.

@@ -92,6 +92,12 @@ fn refuse_unfaithful(plan: &Plan, child: &Release<'_>) -> Result<()> {
 /// kof-child's switch for the plan's route, with the settings it carries.
 pub(crate) fn switch(plan: &Plan, child: &Release<'_>) -> Result<(Vec<Edit>, Vec<String>)> {
     let id = &child.sel.id;
+    if let Some(f) = &plan.spec.fanout {
+        bail!(
+            "{}",
+            crate::fanout::child_switch_refusal(&id.to_string(), f)
+        );
+    }
     let regional = match plan.route.kof_child {
         KofChild::ToManagement => false,
         KofChild::ToRegional => true,
