@@ -1774,6 +1774,10 @@ const README_RECIPES: &[(&str, Recipe)] = &[
         Recipe::Run(BOTH),
     ),
     (
+        "helm upgrade -i kof-collectors oci://ghcr.io/k0rdent/kof/charts/kof-collectors -n kof --post-renderer kof-route --post-renderer-args=--route=mothership --post-renderer-args=--fanout=s3 --post-renderer-args=--fanout-region=us-east-2 --post-renderer-args=--fanout-bucket=kof-recovery",
+        Recipe::Run(BOTH),
+    ),
+    (
         "git clone <kof-route git URL> kof-route",
         Recipe::Elsewhere(
             "needs the network",
