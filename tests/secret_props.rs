@@ -7,7 +7,9 @@
 //! extensions, `headers_setter`, Kafka SASL passwords, env entries of
 //! secret-looking variables, an all-letters `Basic` header. The secrets sit on
 //! exporters the route keeps, repoints (dropping headers) or replaces, and
-//! some collectors are broken so that routing fails. Over every route, through
+//! some collectors are broken so that routing fails. Over every route, alone
+//! and with `--fanout otlp` and `--fanout s3` and their `--fanout-*` settings
+//! (secrets also sit on an earlier run's `otlphttp/kof-kernel`), through
 //! the library's own reports: `diff`, `--explain`, `check`, the warnings and
 //! error message (what stderr gets), the run log's text (`log::report`), and
 //! `export`'s patches, which go to Git. The process-level wiring of the same
@@ -93,13 +95,54 @@ const ENV_NAMES: &[&str] = &[
 ];
 
 /// Exporters the secrets are planted on: KOF's (repointed or replaced by
-/// routes) and a vendor's (kept).
+/// routes), a vendor's (kept), and an earlier run's fan-out exporter (replaced
+/// by `--fanout`, removed without it).
 const ON: &[&str] = &[
     "prometheusremotewrite",
     "otlphttp/logs",
     "otlphttp/traces",
     "otlphttp/vendor",
+    "otlphttp/kof-kernel",
 ];
+
+/// Fan-out settings added to every route (issue 29): the kernel exporter is
+/// defined anew, so no credential of a primary exporter may travel into it.
+fn with_fanouts(routes: Vec<(&'static str, Vec<String>)>) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (name, args) in routes {
+        let same_aws = args.iter().any(|a| a == "--route=cloudwatch");
+        let fanouts: [(&str, Vec<&str>); 2] = [
+            (
+                "otlp",
+                vec![
+                    "--fanout=otlp",
+                    "--fanout-endpoint=https://otlp.recovery.example.com",
+                    "--fanout-secret=kernel-creds",
+                ],
+            ),
+            (
+                "s3",
+                vec![
+                    "--fanout=s3",
+                    "--fanout-region=us-east-2",
+                    "--fanout-bucket=kof-recovery",
+                    if same_aws {
+                        "--fanout-secret=cloudwatch-credentials"
+                    } else {
+                        "--fanout-secret=kernel-creds"
+                    },
+                ],
+            ),
+        ];
+        out.push((name.to_string(), args.clone()));
+        for (kind, extra) in fanouts {
+            let mut a = args.clone();
+            a.extend(extra.iter().map(|s| s.to_string()));
+            out.push((format!("{name} --fanout {kind}"), a));
+        }
+    }
+    out
+}
 
 #[derive(Debug, Clone)]
 struct Gen {
@@ -234,7 +277,7 @@ fn planted_secrets_are_never_shown() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(48);
-    let routes = support::every_route();
+    let routes = with_fanouts(support::every_route());
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
