@@ -9,6 +9,16 @@
 //! * The 1.10 umbrella without kof-collectors: mothership and regional set
 //!   kof-child's switch and change nothing else; cloudwatch is refused with
 //!   the fix and nothing on stdout.
+//!   Without Helm the customised releases (15 of the 30 cases) are refused by
+//!   name; with Helm (`$HELM_BIN`) and the charts as a folder, every case is
+//!   routed, with no `--collectors-render`.
+//! * A customised umbrella is rendered from its chart repository: the charts
+//!   indexed by real Helm and served over HTTP on 127.0.0.1, the folder, Helm
+//!   3.17.2 and 4.2.3, `KOF_ROUTE_CHART_REPO`, the cache (used when the
+//!   repository is gone, not used once tampered with).
+//! * No Helm, an unreachable repository, a user's post-renderer on the
+//!   collectors, a chart version missing from the folder: refused by name,
+//!   nothing on stdout.
 //! * A second run changes nothing, on every fixture.
 //! * End to end: real Helm renders the real `kof` chart with kof-route as its
 //!   post-renderer.
@@ -18,7 +28,7 @@ mod support;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::kube::{as_kubernetes_reads, as_stored, kustomize, run_all};
-use support::{root, run};
+use support::{root, run, run_with};
 
 const UMBRELLAS: [&str; 8] = [
     "kof-v1.9.0-plain-collectors.helm3.yaml",
@@ -37,6 +47,36 @@ fn umbrella(name: &str) -> Vec<u8> {
 
 fn helm3() -> PathBuf {
     root().join("target/e2e-bin/helm-v3.17.2")
+}
+
+fn helm4() -> PathBuf {
+    root().join("target/e2e-bin/helm-v4.2.3")
+}
+
+/// An environment in which kof-route finds `helm` through `$HELM_BIN` (as
+/// Helm sets it for a plugin), with its cache and Helm's state under `dir`.
+fn helm_env(dir: &Path, helm: &Path) -> Vec<(&'static str, String)> {
+    let at = |p: &str| dir.join(p).display().to_string();
+    vec![
+        ("HELM_BIN", helm.display().to_string()),
+        ("HOME", at("home")),
+        ("XDG_CACHE_HOME", at("cache")),
+        ("HELM_CACHE_HOME", at("helm/cache")),
+        ("HELM_CONFIG_HOME", at("helm/config")),
+        ("HELM_DATA_HOME", at("helm/data")),
+    ]
+}
+
+/// kof-route with `args`, Helm at hand (`helm_env`), `input` on stdin.
+fn run_helm<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    dir: &Path,
+    helm: &Path,
+    input: &[u8],
+) -> support::Run {
+    let env = helm_env(dir, helm);
+    let refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run_with(args, &refs, input)
 }
 
 /// The routes whose example needs no file, with their flags.
@@ -120,19 +160,28 @@ fn post_renderers_reproduce_the_routed_render() {
             .map_err(|e| format!("{name}: {e}"))?;
         let render_file = dir.join("helm-render.yaml");
         std::fs::write(&render_file, &render).unwrap();
-        let mut out = run(flags, &umbrella(name));
-        if out.code == Some(1) && out.stderr.contains("pass --collectors-render") {
-            // Values the model does not cover: refused loudly, then routed from the real render.
-            *refused.lock().unwrap() += 1;
-            if !out.stdout.is_empty() {
-                return Err(format!("{name} {route}: refused, yet wrote"));
+        // Without Helm, values the model does not cover are refused by name;
+        // with Helm (and the charts as a folder) every case is routed.
+        let without = run(flags, &umbrella(name));
+        if without.code != Some(0) {
+            if !without.stdout.is_empty() || !without.stderr.contains("no Helm to render it with") {
+                return Err(format!("{name} {route}: {}", without.stderr));
             }
-            let mut with_render = flags.clone();
-            with_render.push(format!("--collectors-render={}", render_file.display()));
-            out = run(&with_render, &umbrella(name));
+            *refused.lock().unwrap() += 1;
         }
+        let mut with_repo = flags.clone();
+        with_repo.push(format!(
+            "--chart-repo={}",
+            root().join("fixtures/charts").display()
+        ));
+        let out = run_helm(&with_repo, dir, &helm3(), &umbrella(name));
         if out.code != Some(0) {
             return Err(format!("{name} {route}: {}", out.stderr));
+        }
+        if without.code == Some(0) && out.stdout != without.stdout {
+            return Err(format!(
+                "{name} {route}: the model's route changed with Helm at hand"
+            ));
         }
         let routed_docs = docs(&out.stdout);
         let renderers = collectors_release(&routed_docs).unwrap()["spec"]["postRenderers"]
@@ -168,7 +217,7 @@ fn post_renderers_reproduce_the_routed_render() {
     );
     let refused = *refused.lock().unwrap();
     eprintln!(
-        "{} cases, {refused} first refused for values the model does not cover",
+        "{} cases, {refused} rendered by Helm (refused without Helm), all routed",
         cases.len()
     );
     assert!(
@@ -260,17 +309,24 @@ fn without_kof_collectors_kof_child_carries_the_switch() {
 
 #[test]
 fn a_second_run_changes_nothing() {
+    // With Helm at hand (the charts as a folder), customised releases too.
+    let dir = tempfile::tempdir().unwrap();
+    let charts = format!("--chart-repo={}", root().join("fixtures/charts").display());
+    let (mut refused, mut routed) = (0, 0);
     for name in UMBRELLAS {
-        for (route, flags) in routes() {
-            let first = run(&flags, &umbrella(name));
+        for (route, mut flags) in routes() {
+            flags.push(charts.clone());
+            let first = run_helm(&flags, dir.path(), &helm3(), &umbrella(name));
             if first.code != Some(0) {
                 assert!(
                     first.stdout.is_empty(),
                     "{name} {route}: refused, yet wrote"
                 );
+                refused += 1;
                 continue;
             }
-            let second = run(&flags, &first.stdout);
+            routed += 1;
+            let second = run_helm(&flags, dir.path(), &helm3(), &first.stdout);
             assert!(
                 (second.code == Some(0)),
                 "{name} {route}: {}",
@@ -282,6 +338,7 @@ fn a_second_run_changes_nothing() {
             );
         }
     }
+    eprintln!("second run: {routed} routed and unchanged, {refused} refused");
 }
 
 #[test]
@@ -293,10 +350,260 @@ fn an_unknown_chart_version_is_refused_by_name() {
         1,
     );
     assert_ne!(odd, input, "the fixture pins kof-collectors 1.9.0");
-    let out = run(&["--route=mothership"], odd.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let charts = root().join("fixtures/charts");
+    let flags = [
+        "--route=mothership".to_string(),
+        format!("--chart-repo={}", charts.display()),
+    ];
+    let out = run_helm(&flags, dir.path(), &helm3(), odd.as_bytes());
     assert_eq!(out.code, Some(1));
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.contains("installs kof-collectors 1.7.3, which kof-route has no model of (it knows 1.8.0, 1.9.0, 1.10.0, 1.11.0-rc0)"), "{}", out.stderr);
+    for needle in [
+        "installs kof-collectors 1.7.3, which kof-route has no model of (it knows 1.8.0, 1.9.0, 1.10.0, 1.11.0-rc0)",
+        "kof-collectors-1.7.3.tgz is not in the folder",
+    ] {
+        assert!(out.stderr.contains(needle), "{}", out.stderr);
+    }
+}
+
+/// A chart repository on 127.0.0.1: `fixtures/charts` indexed by real Helm
+/// (`helm repo index`), served over HTTP/1.1 until dropped.
+struct ChartServer {
+    url: String,
+    dir: tempfile::TempDir,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ChartServer {
+    fn start() -> ChartServer {
+        use std::io::{BufRead, BufReader, Write};
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(root().join("fixtures/charts")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/charts", listener.local_addr().unwrap());
+        let index = support::clean_command(helm3())
+            .args(["repo", "index"])
+            .arg(dir.path())
+            .args(["--url", &url])
+            .output()
+            .unwrap();
+        assert!(index.status.success(), "{}", support::text(&index.stderr));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (root_dir, stopped) = (dir.path().to_path_buf(), stop.clone());
+        listener.set_nonblocking(true).unwrap();
+        std::thread::spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                let Ok((mut conn, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                conn.set_nonblocking(false).unwrap();
+                let mut line = String::new();
+                BufReader::new(&conn).read_line(&mut line).unwrap();
+                let path = line.split(' ').nth(1).unwrap_or("/");
+                let file = path.trim_start_matches("/charts/");
+                let body = (!file.contains('/'))
+                    .then(|| std::fs::read(root_dir.join(file)).ok())
+                    .flatten();
+                let head = match &body {
+                    Some(b) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        b.len()
+                    ),
+                    None => {
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .into()
+                    }
+                };
+                let _ = conn.write_all(head.as_bytes());
+                let _ = conn.write_all(body.as_deref().unwrap_or_default());
+            }
+        });
+        ChartServer { url, dir, stop }
+    }
+}
+
+impl Drop for ChartServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A customised umbrella (the values the model does not cover) routed with
+/// no --collectors-render: from the repository over HTTP with Helm 3 and
+/// Helm 4, from the folder, from the cache when the repository is gone; a
+/// tampered cache is not used; a second run changes nothing.
+#[test]
+fn a_customised_umbrella_is_rendered_from_its_chart_repository() {
+    let input = umbrella("kof-v1.9.0-m2r-docs.helm3.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let server = ChartServer::start();
+    let flags = |repo: &str| {
+        let mut f: Vec<String> = support::route_flags("regional");
+        f.push(format!("--chart-repo={repo}"));
+        f
+    };
+    let plain = run(&support::route_flags("regional"), &input);
+    assert_eq!(
+        plain.code,
+        Some(1),
+        "refused without Helm: {}",
+        plain.stderr
+    );
+    let from_http = run_helm(&flags(&server.url), dir.path(), &helm3(), &input);
+    assert_eq!(from_http.code, Some(0), "{}", from_http.stderr);
+    assert_eq!(post_renderers_of(&from_http.stdout).len(), 1);
+    let charts = root().join("fixtures/charts").display().to_string();
+    let from_dir = run_helm(&flags(&charts), dir.path(), &helm3(), &input);
+    assert_eq!(from_dir.code, Some(0), "{}", from_dir.stderr);
+    assert!(
+        from_dir.stdout == from_http.stdout,
+        "the folder and the repository agree"
+    );
+    let helm4_dir = tempfile::tempdir().unwrap();
+    let with_helm4 = run_helm(&flags(&server.url), helm4_dir.path(), &helm4(), &input);
+    assert_eq!(with_helm4.code, Some(0), "{}", with_helm4.stderr);
+    assert!(
+        with_helm4.stdout == from_http.stdout,
+        "Helm 4 renders the same"
+    );
+    // The environment variable stands for the flag.
+    let env = helm_env(dir.path(), &helm3());
+    let mut refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refs.push(("KOF_ROUTE_CHART_REPO", &server.url));
+    let via_env = run_with(&support::route_flags("regional"), &refs, &input);
+    assert!(via_env.stdout == from_http.stdout, "{}", via_env.stderr);
+    let second = run_helm(&flags(&server.url), dir.path(), &helm3(), &from_http.stdout);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert!(
+        second.stdout == from_http.stdout,
+        "a second run changes nothing"
+    );
+    // The repository gone: the cached chart (its digest checked) serves.
+    let url = server.url.clone();
+    let served = std::fs::read(server.dir.path().join("kof-collectors-1.9.0.tgz")).unwrap();
+    drop(server);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let cached = run_helm(&flags(&url), dir.path(), &helm3(), &input);
+    assert!(cached.stdout == from_http.stdout, "{}", cached.stderr);
+    let tgz = find_file(
+        &dir.path().join("cache/kof-route/charts"),
+        "kof-collectors-1.9.0.tgz",
+    );
+    assert!(
+        std::fs::read(&tgz).unwrap() == served,
+        "the cache holds the served chart"
+    );
+    std::fs::write(&tgz, b"tampered").unwrap();
+    let tampered = run_helm(&flags(&url), dir.path(), &helm3(), &input);
+    assert_eq!(
+        tampered.code,
+        Some(1),
+        "a tampered cache is pulled again, and the repository is gone"
+    );
+    assert!(tampered.stdout.is_empty());
+    assert!(
+        tampered.stderr.contains("cannot pull kof-collectors 1.9.0"),
+        "{}",
+        tampered.stderr
+    );
+}
+
+fn find_file(dir: &Path, name: &str) -> PathBuf {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let found = path.join(name);
+            if found.is_file() {
+                return found;
+            }
+        }
+    }
+    panic!("no {name} under {}", dir.display());
+}
+
+fn post_renderers_of(stream: &[u8]) -> Vec<Value> {
+    let docs = docs(stream);
+    collectors_release(&docs).unwrap()["spec"]["postRenderers"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// What kof-route cannot render faithfully is refused by name, with nothing on stdout.
+#[test]
+fn what_cannot_be_rendered_is_refused_by_name() {
+    let input = umbrella("kof-v1.9.0-m2r-docs.helm3.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    // No Helm at all.
+    let out = run(&["--route=mothership"], &input);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("no Helm to render it with")
+            && out.stderr.contains("--collectors-render"),
+        "{}",
+        out.stderr
+    );
+    // An unreachable repository: the offline alternatives.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/charts", closed.local_addr().unwrap());
+    drop(closed);
+    let out = run_helm(
+        &[
+            "--route=mothership".to_string(),
+            format!("--chart-repo={url}"),
+        ],
+        dir.path(),
+        &helm3(),
+        &input,
+    );
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.is_empty());
+    for needle in [
+        "cannot pull kof-collectors 1.9.0 from http://127.0.0.1",
+        "--chart-repo DIR",
+        "--collectors-render FILE",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    // A post-renderer of the user's that patches the collectors.
+    let text = String::from_utf8(input.clone()).unwrap();
+    let mut docs_in = docs(&input);
+    let release = docs_in
+        .iter_mut()
+        .find(|d| d["kind"] == "HelmRelease" && d["metadata"]["name"] == "kof-collectors")
+        .unwrap();
+    release["spec"]["postRenderers"] = serde_json::json!([{"kustomize": {"patches": [{
+        "target": {"kind": "OpenTelemetryCollector", "name": "kof-collectors-daemon"},
+        "patch": "[{op: add, path: /spec/config/exporters/debug, value: {}}]"}]}}]);
+    assert!(text.contains("kof-collectors"));
+    let edited: String = docs_in
+        .iter()
+        .map(|d| format!("---\n{}", kof_route::yaml::emit(d)))
+        .collect();
+    let charts = root().join("fixtures/charts").display().to_string();
+    let out = run_helm(
+        &[
+            "--route=mothership".to_string(),
+            format!("--chart-repo={charts}"),
+        ],
+        dir.path(),
+        &helm3(),
+        edited.as_bytes(),
+    );
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains("its spec.postRenderers[0] (not kof-route's) patches the collectors"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

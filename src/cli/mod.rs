@@ -278,6 +278,12 @@ pub struct RouteArgs {
     /// the chart version the HelmRelease installs
     #[arg(long, env = "KOF_ROUTE_COLLECTORS_RENDER", value_name = "FILE")]
     pub collectors_render: Option<PathBuf>,
+    /// `kof` umbrella: where to take a kof-collectors chart from when
+    /// kof-route renders the release with Helm: a chart repository's URL
+    /// (https://, oci://) or a folder of chart .tgz files (air-gapped)
+    /// [default: the repository the release's HelmChart names]
+    #[arg(long, env = "KOF_ROUTE_CHART_REPO", value_name = "URL|DIR")]
+    pub chart_repo: Option<String>,
     /// Accept a stream with no OpenTelemetryCollector
     #[arg(long, env = "KOF_ROUTE_ALLOW_MISSING")]
     pub allow_missing: bool,

@@ -33,6 +33,9 @@ pub struct Plan {
     pub carried: Vec<(&'static str, String)>,
     /// `--collectors-render`: the render umbrella patches are derived from.
     pub collectors_render: Option<std::path::PathBuf>,
+    /// `--chart-repo`: where the umbrella's charts are pulled from, if not
+    /// from the repository the stream names.
+    pub chart_repo: Option<String>,
     /// Patched documents edited in place (the default; not `--reformat`).
     pub keep_format: bool,
 }
@@ -179,6 +182,7 @@ impl Plan {
             given,
             carried,
             collectors_render: args.collectors_render.clone(),
+            chart_repo: args.chart_repo.clone(),
             keep_format: !args.reformat,
         })
     }

@@ -3,17 +3,20 @@
 //!
 //! A stream-level stage, since a Flux HelmRelease names its chart version in
 //! another document (its HelmChart). A kof-collectors HelmRelease gets the
-//! route's kustomize patches in `spec.postRenderers`, exported from kof-route's
-//! model of the chart version it installs when the model describes what Flux
-//! will render (same release name, namespace and values), or from
-//! `--collectors-render`; each patch is preceded by a guard that makes
-//! kustomize fail when its resource is missing, so Flux applies exactly what
-//! the post-renderer would, or fails. Without such a release (KOF 1.10+),
-//! kof-child's own switch is set in its values (`child`). What Helm will
-//! render is read in `release`, a given render is checked in `render`. Edits
-//! go through the same draft / apply as every resource; this module names no route.
+//! route's kustomize patches in `spec.postRenderers`, exported from a render
+//! of what Flux will install for it (same release name, namespace, chart and
+//! values, read in `release`): kof-route's model of the chart version where
+//! the model is that render, else a render by Helm of the release's own chart
+//! (`helm`, `charts`), or `--collectors-render` (checked in `render`). Each
+//! patch is preceded by a guard that makes kustomize fail when its resource
+//! is missing, so Flux applies exactly what the post-renderer would, or fails.
+//! Without such a release (KOF 1.10+), kof-child's own switch is set in its
+//! values (`child`). Edits go through the same draft / apply as every
+//! resource; this module names no route.
 
+mod charts;
 mod child;
+mod helm;
 mod release;
 mod render;
 
@@ -24,7 +27,7 @@ use crate::kof::{self, CHART_MODELS, CHILD_CHART, COLLECTORS_CHART};
 use crate::read::{self, Stream};
 use crate::select::{self, Role};
 use crate::{write, yaml};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use release::Release;
 use serde_json::{Value, json};
 
@@ -97,7 +100,30 @@ fn model_misfit(r: &Release<'_>) -> Option<String> {
         .map(|at| format!("its values set {at}, which shapes the collectors or OpenCost"))
 }
 
-/// The patches for what Flux renders from a kof-collectors release.
+/// The model of the chart version `r` installs, if it describes what Flux
+/// renders for `r`; else why not.
+fn model_of(r: &Release<'_>) -> Result<&'static str, String> {
+    if let Some(why) = model_misfit(r) {
+        return Err(why);
+    }
+    let version = r.chart.version.as_deref().unwrap_or("(no version)");
+    let supported: Vec<&str> = CHART_MODELS.iter().map(|(v, _)| *v).collect();
+    CHART_MODELS
+        .iter()
+        .find(|(v, _)| *v == version)
+        .map(|(_, model)| *model)
+        .ok_or_else(|| {
+            format!(
+                "it installs {COLLECTORS_CHART} {}, which kof-route has no model of (it knows {})",
+                crate::names::escape(version),
+                supported.join(", ")
+            )
+        })
+}
+
+/// The patches for what Flux renders from a kof-collectors release: from
+/// `--collectors-render`, else the model where it describes the render, else
+/// a render by Helm of the release's own chart and values.
 fn patches_for(
     plan: &Plan,
     r: &Release<'_>,
@@ -110,31 +136,23 @@ fn patches_for(
         return render::patches(r, &text, export)
             .with_context(|| format!("--collectors-render {}", file.display()));
     }
-    if let Some(why) = model_misfit(r) {
-        bail!(
-            "{id}: {why}, and kof-route's model of the chart is a render of release {} in \
-             namespace {} with KOF's values; render the chart as Flux will \
-             (helm template {} <chart> -n {} -f values.yaml > render.yaml) \
-             and pass --collectors-render render.yaml",
-            MODEL_RELEASE.0,
-            MODEL_RELEASE.1,
-            crate::names::escape(&r.name),
-            crate::names::escape(&r.namespace),
-        );
-    }
-    let supported: Vec<&str> = CHART_MODELS.iter().map(|(v, _)| *v).collect();
-    let version = r.chart.version.as_deref().unwrap_or("(no version)");
-    let Some((_, model)) = CHART_MODELS.iter().find(|(v, _)| *v == version) else {
-        bail!(
-            "{id}: installs {COLLECTORS_CHART} {}, which kof-route has no model of \
-             (it knows {}); pin one of those versions, or pass --collectors-render FILE \
-             with a render of that chart and the release's values",
-            crate::names::escape(version),
-            supported.join(", ")
-        );
+    let why = match model_of(r) {
+        Ok(model) => {
+            return export(model.as_bytes())
+                .map_err(|e| anyhow!("{id}: the model of {COLLECTORS_CHART}: {e:#}"));
+        }
+        Err(why) => why,
     };
-    export(model.as_bytes())
-        .map_err(|e| anyhow!("{id}: the model of {COLLECTORS_CHART} {version}: {e:#}"))
+    helm::refuse_user_post_renderers(r, MARK)?;
+    let rendered = helm::render(plan, r).with_context(|| {
+        format!(
+            "{id}: {why}, so kof-route renders it as Flux will, with Helm (or pass \
+             --collectors-render with your own render: helm template {} <chart> -n {} -f values.yaml)",
+            crate::names::escape(&r.name),
+            crate::names::escape(&r.namespace)
+        )
+    })?;
+    render::patches(r, &rendered, export).with_context(|| format!("{id}: Helm's render"))
 }
 
 /// The first value under `values` that shapes the collectors differently
