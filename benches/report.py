@@ -107,10 +107,9 @@ if rss:
 o += ["", "## (e) install", ""]
 rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(res, "install.tsv")) if l.strip()]
 if rows:
-    o += ["| what | time |", "|---|---|"] + [f"| {w} | {float(t):.0f} s |" for w, t in rows]
-else:
-    o.append("Not measured in a smoke run (a clean release build takes minutes).")
-o += ["", "(The download-install of a prebuilt binary: not measured here yet.)"]
+    o += ["| what | time |", "|---|---|"] + [f"| {w} | {float(t):.1f} s |" for w, t in rows]
+if len(rows) < 2:
+    o += ["", "The build from a clean checkout: not measured in a smoke run (it takes minutes)."]
 
 o += ["", "## (f) non-test lines and unsafe lines in src/ (benches/count_lines.py)", "",
       "| at | non-test lines | unsafe lines |", "|---|---|---|"]

@@ -19,8 +19,10 @@
 #       (benches/kustomize-postrender.sh, one JSON6902 patch). Target: at least 50x faster.
 #   (d) peak RSS on the 20 MB stream (GNU time's %M, 3 runs each, FILE and pipe).
 #       Target: at most 3x the input + 8 MB.
-#   (e) the time `helm plugin install` of a clean checkout takes (the install
-#       hook's release build, every dependency compiled); full run only.
+#   (e) the time `helm plugin install` takes: of the plugin package, its hook
+#       downloading and checking the binary (scripts/measure-install.sh, from
+#       127.0.0.1), and of a clean checkout (the install hook's release build,
+#       every dependency compiled; full run only).
 #   (f) non-test lines of code and `unsafe` lines in src/ (benches/count_lines.py),
 #       now and at 057a1bb (before issue 24).
 #
@@ -195,14 +197,20 @@ if command -v valgrind >/dev/null; then
 fi
 
 # ---------------------------------------------------------------- (e) install
-# The install helper adds the time of the download-install (a prebuilt
-# binary) here, beside the build from a clean checkout.
+# The download-install (the plugin package from a loopback server, its hook
+# fetching and checking the prebuilt binary; scripts/measure-install.sh) beside
+# the build from a clean checkout.
 : >"$res/install.tsv"
+log "(e) helm plugin install of the plugin package (download and verify)"
+sh scripts/measure-install.sh "$helm4" "$bin" "$(rounds 5 2)" >>"$res/install.tsv" \
+  || die "the download-install failed"
 if [ "$smoke" = 0 ]; then
   log "(e) helm plugin install of a clean checkout (the release build, every dependency)"
   git clone -q "$repo" "$res/install/kof-route"
   t0=$(date +%s.%N)
-  (unset CARGO_TARGET_DIR; HELM_PLUGINS=$res/install/plugins "$helm4" plugin install "$res/install/kof-route" >&2) \
+  # No release server: the hook's download fails at once and it builds.
+  (unset CARGO_TARGET_DIR; HELM_PLUGINS=$res/install/plugins KOF_ROUTE_DOWNLOAD_URL=http://127.0.0.1:9/none \
+    "$helm4" plugin install "$res/install/kof-route" >&2) \
     || die "helm plugin install failed"
   t1=$(date +%s.%N)
   [ -x "$res/install/kof-route/bin/kof-route" ] || die "the install built no bin/kof-route"
