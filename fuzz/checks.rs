@@ -229,6 +229,62 @@ fn fast_agrees_with_full(text: &str) {
     }
 }
 
+/// The full reader's refusals over any UTF-8 text: it never panics; a
+/// refusal names a line of the text (1 to one past the last) in a message
+/// with no control character, and the fast reader does not read what it
+/// refuses; a document it reads, written again by `yaml::emit`, reads back
+/// as the same value (what kof-route writes is never a spelling its reader,
+/// held to go-yaml's, refuses or reads otherwise).
+pub fn yaml_refusals(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || refusal_names_a_line(text))
+            .expect("a parsing thread")
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+}
+
+fn refusal_names_a_line(text: &str) {
+    match yaml::parse_full(text) {
+        Err(e) => {
+            let lines = text
+                .split(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+                .count();
+            assert!(
+                (1..=lines + 1).contains(&e.line),
+                "line {} of {lines} in {text:?}: {}",
+                e.line,
+                e.message
+            );
+            assert!(
+                !e.message.chars().any(char::is_control),
+                "a control character in {:?}",
+                e.message
+            );
+            assert!(
+                yaml::parse_fast(text).is_none(),
+                "parse_fast reads what parse_full refuses ({}) in {text:?}",
+                e.message
+            );
+        }
+        Ok(v) => {
+            let written = yaml::emit(&v);
+            match yaml::parse_full(&written) {
+                Ok(back) => assert!(
+                    back == v,
+                    "{text:?} written as {written:?} reads back as {back}"
+                ),
+                Err(e) => panic!("{text:?} written as {written:?} is refused: {e}"),
+            }
+        }
+    }
+}
+
 /// What `redact` hides in the selected documents: each hidden string (inside
 /// a v1alpha1 config string too), when it is long enough not to occur by
 /// chance and occurs nowhere in the redacted documents themselves.

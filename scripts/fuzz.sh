@@ -9,7 +9,10 @@
 # in-place writer held to the tree write: same values, every route) and
 # `yaml_fast` (the fast YAML reader held to the full reader: what
 # yaml::parse_fast reads, yaml::parse_full reads the same,
-# as tests/fast_yaml.rs checks on every fixture document); what they assert is
+# as tests/fast_yaml.rs checks on every fixture document) and `yaml_refusals`
+# (the full reader's refusals: each names a line of the text, the fast reader
+# reads none of them, and what it reads is written back to the same value;
+# tests/k8s_flow_block.rs holds the refusals to kubectl); what they assert is
 # in fuzz/checks.rs, which `cargo test` also builds and replays over the seeds
 # (tests/properties.rs). Built as cargo-fuzz builds them, minus the
 # sanitizer that needs nightly: libFuzzer (from the libfuzzer-sys crate, compiled
@@ -18,8 +21,8 @@
 # With a nightly toolchain, `cargo fuzz run <target>` works on the same crate.
 #
 # Seeds: tests/hostile/*.yaml and the kof-1.11 fixtures, copied into a fresh
-# corpus under target/fuzz/ (nothing generated is committed); `yaml_fast`, which
-# reads one document, also gets every document of fixtures/**/*.yaml and
+# corpus under target/fuzz/ (nothing generated is committed); `yaml_fast` and
+# `yaml_refusals`, which read one document, also get every document of fixtures/**/*.yaml and
 # tests/hostile/*.yaml on its own (split at `---` lines). A crash leaves
 # its input in target/fuzz/artifacts/<target>/ and fails the script; replay it
 # with `target/fuzz/bin/<target> <file>`.
@@ -81,7 +84,7 @@ for t in "${targets[@]}"; do
       done
     done
   fi
-  if [ "$t" = yaml_fast ]; then
+  if [ "$t" = yaml_fast ] || [ "$t" = yaml_refusals ]; then
     # The target reads one document: seed each document of every stream, its
     # `---` line included (as stream::split cuts them, near enough for seeds).
     while IFS= read -r f; do

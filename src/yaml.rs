@@ -9,7 +9,10 @@
 //! config file. Two fast paths sit in front (`yaml/fast.rs` reads,
 //! `yaml/emit.rs` writes); each gives exactly the full path's answer or hands
 //! the work back (tests/fast_yaml.rs, the `yaml_fast` fuzz target).
-//! tests/k8s_reading.rs holds the reader to kubectl's own reading.
+//! tests/k8s_reading.rs holds the reader to kubectl's own reading, and
+//! tests/k8s_flow_block.rs over flow and block edge cases: where YAML 1.2
+//! (granit-parser) and go-yaml v2 scan a spelling differently, the full
+//! reader refuses it with its line (`yaml/tree/goyaml.rs`).
 //!
 //! Emission quotes every string a YAML 1.1 reader would take for a boolean,
 //! number or null, and never folds long lines. Errors carry a line and column

@@ -10,10 +10,13 @@
 use super::scalar::{self, Scalar, Schema};
 use super::{MAX_DEPTH, SyntaxError};
 use serde_json::{Map, Value};
-use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, Span, StrInput, Tag};
+use serde_saphyr::granit_parser::{
+    Event, Options, Parser, ScalarStyle, Span, StrInput, StructureStyle, Tag,
+};
 use std::collections::HashMap;
 use tags::{tagged, yaml11_breaks};
 
+mod goyaml;
 mod tags;
 
 /// Aliases may copy at most this many nodes into a document: about 1,000
@@ -41,7 +44,12 @@ pub(crate) fn parse(text: &str, schema: Schema, unique: bool) -> Result<Value, S
 fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError> {
     let mut options = Options::default();
     options.emit_comments = false;
+    // Anchor names are checked against go-yaml's (`goyaml::anchor`).
+    options.emit_anchor_events = true;
     let mut b = Builder {
+        text,
+        open: Vec::new(),
+        exempt: Vec::new(),
         events: Parser::new_from_str_with_options(text, options),
         anchors: HashMap::new(),
         replayed: 0,
@@ -53,7 +61,15 @@ fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError>
     loop {
         let (event, span) = b.next()?;
         match event {
-            Event::StreamEnd => return Ok(value),
+            Event::StreamEnd => {
+                return goyaml::tabs(text, &b.exempt)
+                    .map(|()| value)
+                    .map_err(|(line, message)| SyntaxError {
+                        line,
+                        column: 1,
+                        message: message.into(),
+                    });
+            }
             Event::DocumentStart(..) if documents > 0 => {
                 return Err(at(&span, "more than one document where one was expected"));
             }
@@ -76,6 +92,12 @@ fn at(span: &Span, message: &str) -> SyntaxError {
 }
 
 struct Builder<'a> {
+    text: &'a str,
+    /// The first line of each open collection, and whether it is a flow.
+    open: Vec<(usize, bool)>,
+    /// Lines inside flows and multi-line scalars, where go-yaml takes a
+    /// tab for whitespace or text.
+    exempt: Vec<(usize, usize)>,
     events: Parser<'a, StrInput<'a>>,
     /// Anchored values by the parser's anchor id, with their node counts.
     anchors: HashMap<usize, (Value, usize)>,
@@ -87,7 +109,14 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     fn next(&mut self) -> Result<(Event<'a>, Span), SyntaxError> {
         match self.events.next() {
-            Some(Ok(pair)) => Ok(pair),
+            Some(Ok((Event::Anchor(_, name), span))) => match goyaml::anchor(&name) {
+                Ok(()) => self.next(),
+                Err(message) => Err(at(&span, message)),
+            },
+            Some(Ok((event, span))) => match self.as_go_yaml(&event, &span) {
+                Ok(()) => Ok((event, span)),
+                Err(message) => Err(at(&span, message)),
+            },
             Some(Err(e)) => Err(SyntaxError {
                 line: e.marker().line(),
                 column: e.marker().col() + 1,
@@ -99,6 +128,38 @@ impl<'a> Builder<'a> {
                 message: "the YAML stream ended early".into(),
             }),
         }
+    }
+
+    /// Refuse what go-yaml v2 scans otherwise (`goyaml`); note where flows
+    /// and multi-line scalars are, for the tab check at the end.
+    fn as_go_yaml(&mut self, event: &Event<'a>, span: &Span) -> Result<(), &'static str> {
+        let in_flow = self.open.last().is_some_and(|&(_, flow)| flow);
+        if in_flow {
+            goyaml::flow_tag(self.text, span)?;
+        }
+        match event {
+            Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
+                let flow = *style == StructureStyle::Flow;
+                self.open.push((span.start.line(), flow));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((line, true)) = self.open.pop() {
+                    self.exempt.push((line + 1, span.end.line()));
+                }
+            }
+            Event::Scalar(_, ScalarStyle::Plain, ..) if in_flow => {
+                goyaml::flow_plain(self.text, span)?;
+            }
+            Event::Scalar(_, ScalarStyle::Plain, ..) => {}
+            Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, ..) => {
+                goyaml::block_scalar(self.text, span)?;
+                let (_, last) = goyaml::scalar_lines(span);
+                self.exempt.push((span.start.line(), last));
+            }
+            Event::Scalar(..) => self.exempt.push(goyaml::scalar_lines(span)),
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The node that `event` starts, anchored if it carries an anchor.

@@ -89,7 +89,13 @@ impl Reader<'_> {
         };
         // Empty lines before the first content line may not be deeper than it.
         let content = &self.lines[start..end];
-        if content.iter().any(|l| spaces(l) == l.len() && l.len() > m) {
+        // go-yaml refuses a tab right after the indentation's spaces on
+        // some lines: the full reader knows which.
+        let tab_first = |l: &&str| l.as_bytes().get(spaces(l)) == Some(&b'\t');
+        if content
+            .iter()
+            .any(|l| spaces(l) == l.len() && l.len() > m || tab_first(l))
+        {
             return Err(Decline);
         }
         let last = content.iter().rposition(|l| spaces(l) != l.len());
