@@ -327,3 +327,45 @@ fn a_v1alpha1_config_string_falls_back_to_the_tree_write() {
         assert_eq!(value_of(p.index, &p.after), value_of(t.index, &t.after));
     }
 }
+
+/// Issue 25's reproducer: in the real 1.11 render, OpenCost's
+/// `DB_BASIC_AUTH_USERNAME` item with two comments and `key` before `name`.
+/// The route changes `valueFrom.secretKeyRef.name` only, so only that line
+/// changes: the comments, the key order and the indentation stay.
+#[test]
+fn a_changed_field_of_a_list_item_changes_only_its_line() {
+    let render = String::from_utf8(fixture("fixtures/kof-1.11/helm3/kof-collectors.yaml")).unwrap();
+    let item = "            - name: DB_BASIC_AUTH_USERNAME\n              valueFrom:\n                secretKeyRef:\n                  name: storage-vmuser-credentials\n                  key: username\n";
+    let commented = "            - name: DB_BASIC_AUTH_USERNAME\n              # the user name\n              valueFrom:\n                secretKeyRef:\n                  key: username # from the secret\n                  name: storage-vmuser-credentials\n";
+    assert!(render.contains(item));
+    let input = render.replacen(item, commented, 1);
+    let flags = [
+        "--route",
+        "regional",
+        "--regional-domain",
+        "kof.test",
+        "--regional-cluster",
+        "r1",
+    ];
+    let run = support::run(&flags, input.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let out = String::from_utf8(run.stdout).unwrap();
+    let want = commented.replace(
+        "name: storage-vmuser-credentials",
+        "name: kof-vmuser-creds-admin-912328269",
+    );
+    assert!(out.contains(&want), "only the name line changes:\n{out}");
+    // Nothing else of the item's neighbourhood moved: the line counts match.
+    assert_eq!(
+        out.lines().count() - input.lines().count(),
+        render_growth(&render, &flags)
+    );
+}
+
+/// How many lines the route adds to the unmodified render (the reproducer's
+/// comment lines must not change that).
+fn render_growth(render: &str, flags: &[&str]) -> usize {
+    let run = support::run(flags, render.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    support::text(&run.stdout).lines().count() - render.lines().count()
+}

@@ -14,6 +14,7 @@
 mod index;
 mod keys;
 mod layout;
+mod leaves;
 mod memo;
 mod ops;
 mod seq;
@@ -283,7 +284,7 @@ fn apply_to(
     for edit in edits {
         let ops = lower(v, &edit.path[skip..], &edit.op)?;
         if let Some(t) = text.as_deref_mut() {
-            t.ops(prefix, &ops);
+            t.ops(prefix, &leaves::narrowed_all(v, &ops));
         }
         json_patch::patch(v, &ops).map_err(|e| anyhow!("json-patch: {e}"))?;
     }
