@@ -72,7 +72,7 @@ pub struct Routed {
     /// The document's new bytes, when it changed.
     pub after: Option<Vec<u8>>,
     /// Why the new bytes were written from the tree rather than in place.
-    pub fallback: Option<inplace::Reason>,
+    pub fallback: Option<inplace::Fallback>,
     /// The resource before and after, redacted, for `diff`.
     pub review: Option<(String, String)>,
     /// The edits as one kustomize patch entry, for `export`.
@@ -229,12 +229,17 @@ pub fn route(
             text.as_mut().ok(),
         )
         .map_err(|e| anyhow!("{}: {e:#}", sel.id))?;
-        r.after = Some(match text.and_then(|t| t.finish(&sel.value)) {
+        let finished = text
+            .map_err(inplace::Fallback::from)
+            .and_then(|t| t.finish_noting(&sel.value));
+        r.after = Some(match finished {
             Ok(bytes) => bytes,
-            Err(reason) => {
+            Err(fallback) => {
                 if outputs.inplace {
+                    // Said, not silent: stderr, the run log, --explain, diff.
                     inplace::count_fallback();
-                    r.fallback = Some(reason);
+                    r.warnings.push(format!("{}: {fallback}", sel.id));
+                    r.fallback = Some(fallback);
                 }
                 write::rewrite(doc, &yaml::emit(&sel.value))
             }

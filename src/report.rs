@@ -35,6 +35,11 @@ pub fn explain(rendered: &Rendered) -> String {
     if last.is_none() {
         out.push_str("kof-route: explain: nothing to change\n");
     }
+    for (index, fallback) in &rendered.fallbacks {
+        if let Some(id) = rendered.id(*index) {
+            out.push_str(&format!("kof-route: explain: {id}: {fallback}\n"));
+        }
+    }
     out
 }
 
@@ -83,6 +88,13 @@ pub fn diff(rendered: &Rendered, color: bool) -> String {
                 out.push_str(&paint(&text, code, color && !code.is_empty()));
             }
         }
+    }
+    // The layout a fallback loses is not in the redacted texts: count it.
+    if let n @ 1.. = rendered.fallbacks.len() {
+        out.push_str(&format!(
+            "# {n} of {} patched resources written from their parsed tree, not edited in place (see the warnings)\n",
+            rendered.patched.len()
+        ));
     }
     out
 }

@@ -27,7 +27,7 @@ pub struct Rendered<'a> {
     /// The stream was the `kof` umbrella: releases were routed, not collectors.
     pub umbrella: bool,
     /// Patched documents written from their tree, not in place: (index, why).
-    pub fallbacks: Vec<(usize, crate::inplace::Reason)>,
+    pub fallbacks: Vec<(usize, crate::inplace::Fallback)>,
 }
 
 /// A document the route changed.

@@ -318,7 +318,7 @@ fn a_v1alpha1_config_string_falls_back_to_the_tree_write() {
     assert!(
         out.fallbacks
             .iter()
-            .all(|(_, why)| why.contains("v1alpha1")),
+            .all(|(_, why)| why.reason.contains("v1alpha1")),
         "{:?}",
         out.fallbacks
     );
@@ -368,4 +368,88 @@ fn render_growth(render: &str, flags: &[&str]) -> usize {
     let run = support::run(flags, render.as_bytes());
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     support::text(&run.stdout).lines().count() - render.lines().count()
+}
+
+/// Issue 25 item 3: tabs where YAML allows them (after `metadata:`, before a
+/// comment, inside a comment) in every patched document of the real render:
+/// edited in place, not silently written from the tree. Every line holding a
+/// tab is kept byte for byte, and kubectl reads the output as it reads the
+/// route's output on the render without tabs.
+#[test]
+fn tabs_are_edited_in_place() {
+    let render = String::from_utf8(fixture("fixtures/kof-1.11/helm3/kof-collectors.yaml")).unwrap();
+    let input = render
+        .replace(
+            "kind: OpenTelemetryCollector\nmetadata:\n",
+            "kind: OpenTelemetryCollector\nmetadata:\t\n",
+        )
+        .replace("      otlp:\n", "      otlp:\t# the\tOTLP receiver\n")
+        .replace(
+            "            - name: DB_BASIC_AUTH_USERNAME\n",
+            "            - name: DB_BASIC_AUTH_USERNAME\t# user\n",
+        )
+        .replace("      nop: {}\n", "      nop: {}   \t\n");
+    let tabbed: Vec<&str> = input.lines().filter(|l| l.contains('\t')).collect();
+    assert!(tabbed.len() >= 10, "{} lines with tabs", tabbed.len());
+    let flags = support::route_flags("regional");
+    let run = support::run(&flags, input.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("not edited in place"),
+        "{}",
+        run.stderr
+    );
+    let out = support::text(&run.stdout);
+    let kept: std::collections::HashSet<&str> = out.lines().collect();
+    for line in &tabbed {
+        assert!(kept.contains(line), "a line with a tab changed: {line:?}");
+    }
+    let plain = support::run(&flags, render.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        support::kube::as_kubernetes_reads(dir.path(), out.as_bytes()),
+        support::kube::as_kubernetes_reads(dir.path(), &plain.stdout)
+    );
+}
+
+/// Every fallback that remains is said: a warning naming the document, the
+/// node and the reason on stderr and in `kof-route log`, a line of
+/// `--explain`, and a count in `diff` (here: a v1alpha1 config string).
+#[test]
+fn a_fallback_is_said_everywhere() {
+    let input = fixture("fixtures/variants/v1alpha1.yaml");
+    let state = tempfile::tempdir().unwrap();
+    let env = [("XDG_STATE_HOME", state.path().to_str().unwrap())];
+    let mut flags = support::route_flags("regional");
+    flags.push("--explain".into());
+    let run = support::run_with(&flags, &env, &input);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let said = "kof-collectors-daemon (line 4219): written from its parsed tree, not edited in place (a config held as a string (v1alpha1), at spec.config)";
+    assert!(
+        run.stderr.contains(&format!(
+            "warning: doc #47 opentelemetry.io/v1alpha1 OpenTelemetryCollector kof/{said}"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "explain: doc #47 opentelemetry.io/v1alpha1 OpenTelemetryCollector kof/{said}"
+        )),
+        "{}",
+        run.stderr
+    );
+    let log = support::run_with(&["log"], &env, b"");
+    let logged = support::text(&log.stdout) + &log.stderr;
+    assert!(logged.contains(said), "{logged}");
+    let mut diff = vec!["diff".to_string()];
+    diff.extend(support::route_flags("regional"));
+    let run = support::run_with(&diff, &env, &input);
+    assert!(
+        support::text(&run.stdout).ends_with(
+            "# 4 of 5 patched resources written from their parsed tree, not edited in place (see the warnings)\n"
+        ),
+        "{}",
+        support::text(&run.stdout)
+    );
 }

@@ -33,6 +33,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Why a document was written from its tree instead of in place.
 pub type Reason = &'static str;
 
+/// A document written from its tree: why, and the node the writer was at
+/// (none when the whole document was declined or failed the read-back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fallback {
+    pub reason: Reason,
+    pub node: Option<String>,
+}
+
+impl From<Reason> for Fallback {
+    fn from(reason: Reason) -> Self {
+        Fallback { reason, node: None }
+    }
+}
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "written from its parsed tree, not edited in place ({}",
+            self.reason
+        )?;
+        if let Some(node) = &self.node {
+            write!(f, ", at {node}")?;
+        }
+        write!(f, "): its comments and layout are not kept")
+    }
+}
+
 static FALLBACKS: AtomicUsize = AtomicUsize::new(0);
 
 /// How many patched documents this process wrote from their tree because
@@ -60,7 +88,7 @@ pub struct Text<'d> {
     memo: memo::Memo,
     /// The body had no final newline; one was added for editing.
     added_newline: bool,
-    failed: Option<Reason>,
+    failed: Option<Fallback>,
     /// The token path of every operation made, for the read-back check.
     touched: Vec<Vec<String>>,
     /// The fast reader read the original document (see `verify`).
@@ -89,9 +117,6 @@ impl<'d> Text<'d> {
         let start = parts.separator.len() + parts.header.len();
         let end = start + parts.body.len();
         let body = std::str::from_utf8(parts.body).map_err(|_| "not UTF-8")?;
-        if memchr::memchr(b'\t', parts.body).is_some() {
-            return Err("tabs");
-        }
         if body.contains('\u{feff}') {
             return Err("byte-order mark inside the document");
         }
@@ -128,7 +153,7 @@ impl<'d> Text<'d> {
 
     /// Give up on the text: the document is written from its tree.
     pub fn fail(&mut self, reason: Reason) {
-        self.failed.get_or_insert(reason);
+        self.failed.get_or_insert(reason.into());
     }
 
     /// Make `ops` (pointers relative to the node at `prefix`) on the text.
@@ -138,7 +163,19 @@ impl<'d> Text<'d> {
                 return;
             }
             if let Err(reason) = self.op(prefix, op) {
-                self.fail(reason);
+                let node = prefix
+                    .iter()
+                    .map(|s| match s {
+                        Seg::Key(k) => k.clone(),
+                        Seg::Index(i) => i.to_string(),
+                    })
+                    .chain(op.path().tokens().map(|t| t.decoded().into_owned()))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                self.failed.get_or_insert(Fallback {
+                    reason,
+                    node: Some(node),
+                });
             }
         }
     }
@@ -196,16 +233,21 @@ impl<'d> Text<'d> {
     /// declined: for tests that hold the writer itself to the tree.
     #[doc(hidden)]
     pub fn unverified(&self) -> Result<&str, Reason> {
-        match self.failed {
-            Some(reason) => Err(reason),
+        match &self.failed {
+            Some(f) => Err(f.reason),
             None => Ok(&self.text),
         }
     }
 
     /// The document's new bytes, when the text reads back as `value`.
     pub fn finish(self, value: &Value) -> Result<Vec<u8>, Reason> {
-        if let Some(reason) = self.failed {
-            return Err(reason);
+        self.finish_noting(value).map_err(|f| f.reason)
+    }
+
+    /// As `finish`, with the node the writer declined at.
+    pub fn finish_noting(self, value: &Value) -> Result<Vec<u8>, Fallback> {
+        if let Some(f) = self.failed {
+            return Err(f);
         }
         let raw = self.doc.raw;
         let original = &raw[self.body.0..self.body.1];
@@ -227,8 +269,10 @@ impl<'d> Text<'d> {
         if !proven {
             match crate::yaml::parse_unique(&self.text) {
                 Ok(v) if &v == value => {}
-                Ok(_) => return Err("the edited text does not read back as the edited value"),
-                Err(_) => return Err("a duplicated key"),
+                Ok(_) => {
+                    return Err("the edited text does not read back as the edited value".into());
+                }
+                Err(_) => return Err("a duplicated key".into()),
             }
         }
         let body = match self.added_newline {
@@ -262,7 +306,10 @@ pub fn apply(
         match slot {
             Value::String(body) => {
                 if let Some(t) = text.as_deref_mut() {
-                    t.fail("a config held as a string (v1alpha1)");
+                    t.failed.get_or_insert(Fallback {
+                        reason: "a config held as a string (v1alpha1)",
+                        node: Some(crate::edit::apply::dotted(config)),
+                    });
                 }
                 let mut parsed = crate::select::parse_config_text(body)?;
                 apply_to(&mut parsed, &inside, config.len(), None, &[])?;
