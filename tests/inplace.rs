@@ -453,3 +453,26 @@ fn a_fallback_is_said_everywhere() {
         support::text(&run.stdout)
     );
 }
+
+/// A CRLF render (issue 25 item 3: no CRLF fallback) is edited in place:
+/// the output is byte for byte the route's output on the LF render with
+/// every line ended by CRLF, and nothing falls back.
+#[test]
+fn a_crlf_render_is_edited_in_place() {
+    let render = fixture("fixtures/kof-1.11/helm3/kof-collectors.yaml");
+    let crlf = support::text(&render).replace('\n', "\r\n");
+    let flags = support::route_flags("regional");
+    let run = support::run(&flags, crlf.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("not edited in place"),
+        "{}",
+        run.stderr
+    );
+    let lf = support::run(&flags, &render);
+    let want = support::text(&lf.stdout).replace('\n', "\r\n");
+    assert!(
+        support::text(&run.stdout) == want,
+        "CRLF output differs from the LF one"
+    );
+}

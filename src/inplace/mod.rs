@@ -88,6 +88,8 @@ pub struct Text<'d> {
     memo: memo::Memo,
     /// The body had no final newline; one was added for editing.
     added_newline: bool,
+    /// The body's lines end in CRLF; `text` holds them with LF.
+    crlf: bool,
     failed: Option<Fallback>,
     /// The token path of every operation made, for the read-back check.
     touched: Vec<Vec<String>>,
@@ -98,9 +100,6 @@ pub struct Text<'d> {
 impl<'d> Text<'d> {
     /// The body of `doc`, or why it cannot be edited in place.
     pub fn new(doc: &'d Doc<'d>) -> Result<Text<'d>, Reason> {
-        if doc.crlf() || memchr::memchr(b'\r', doc.raw).is_some() {
-            return Err("carriage returns");
-        }
         let parts = doc.parts();
         let sep = parts.separator;
         let sep_line = sep[..sep.len().saturating_sub(1)]
@@ -120,8 +119,18 @@ impl<'d> Text<'d> {
         if body.contains('\u{feff}') {
             return Err("byte-order mark inside the document");
         }
+        // A CRLF document is edited with LF line ends and written back with
+        // CRLF ones; a lone CR, or LF and CRLF mixed, cannot be restored.
+        let crlf = body.contains('\r');
+        let ends = |s: &str| body.matches(s).count();
+        if crlf && (ends("\r") != ends("\r\n") || ends("\n") != ends("\r\n")) {
+            return Err("mixed or lone carriage returns");
+        }
         let mut text = String::with_capacity(body.len() + 512);
-        text.push_str(body);
+        match crlf {
+            true => text.push_str(&body.replace("\r\n", "\n")),
+            false => text.push_str(body),
+        }
         let added_newline = !text.ends_with('\n');
         if added_newline {
             text.push('\n');
@@ -134,6 +143,7 @@ impl<'d> Text<'d> {
             memo: memo::Memo::default(),
             text,
             added_newline,
+            crlf,
             failed: None,
             touched: Vec::new(),
             read_fast: false,
@@ -250,11 +260,17 @@ impl<'d> Text<'d> {
             return Err(f);
         }
         let raw = self.doc.raw;
-        let original = &raw[self.body.0..self.body.1];
-        let original = match self.added_newline {
-            // `new` checked it is UTF-8.
-            false => std::borrow::Cow::Borrowed(std::str::from_utf8(original).unwrap_or_default()),
-            true => std::borrow::Cow::Owned(format!("{}\n", String::from_utf8_lossy(original))),
+        // `new` checked it is UTF-8.
+        let original = std::str::from_utf8(&raw[self.body.0..self.body.1]).unwrap_or_default();
+        let original = match (self.added_newline, self.crlf) {
+            (false, false) => std::borrow::Cow::Borrowed(original),
+            (added, _) => {
+                let mut o = original.replace("\r\n", "\n");
+                if added {
+                    o.push('\n');
+                }
+                std::borrow::Cow::Owned(o)
+            }
         };
         let proven = self.read_fast
             && verify::proven(
@@ -279,7 +295,11 @@ impl<'d> Text<'d> {
             true => &self.text[..self.text.len() - 1],
             false => &self.text[..],
         };
-        let mut out = Vec::with_capacity(raw.len() + body.len() - (self.body.1 - self.body.0));
+        let body = match self.crlf {
+            true => std::borrow::Cow::Owned(body.replace('\n', "\r\n")),
+            false => std::borrow::Cow::Borrowed(body),
+        };
+        let mut out = Vec::with_capacity(raw.len() + body.len());
         out.extend_from_slice(&raw[..self.body.0]);
         out.extend_from_slice(body.as_bytes());
         out.extend_from_slice(&raw[self.body.1..]);
