@@ -448,3 +448,65 @@ fn values_from_is_refused_by_name() {
     let out = run(&MOTHERSHIP, &umbrella);
     assert_refused(&out, &["spec.valuesFrom", "kof-collectors"]);
 }
+
+/// Class 1, a second kof-collectors release in another namespace: each
+/// release gets the patches of its own render, never the other's targets.
+#[test]
+fn a_second_release_in_another_namespace_gets_its_own_targets() {
+    let mut docs = parse(&support::fixture(format!("fixtures/umbrella/{PLAIN_19}")));
+    let mut second = docs
+        .iter()
+        .find(|d| is_release(d, "kof-collectors"))
+        .unwrap()
+        .clone();
+    second["metadata"]["namespace"] = json!("monitoring");
+    docs.push(second);
+    let umbrella = emit(&docs);
+    let out = run(&MOTHERSHIP, &umbrella);
+    assert_refused(&out, &["namespace monitoring", "no Helm to render it with"]);
+    let dir = tempfile::tempdir().unwrap();
+    let helm = root()
+        .join("target/e2e-bin/helm-v3.17.2")
+        .display()
+        .to_string();
+    let cache = dir.path().join("cache").display().to_string();
+    let charts = root().join("fixtures/charts").display().to_string();
+    let out = support::run_with(
+        &[
+            "--route=mothership".to_string(),
+            format!("--chart-repo={charts}"),
+        ],
+        &[
+            ("HELM_BIN", &helm),
+            ("HOME", &cache),
+            ("XDG_CACHE_HOME", &cache),
+        ],
+        &umbrella,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let routed = parse(&out.stdout);
+    let namespaces: Vec<(String, Vec<String>)> = routed
+        .iter()
+        .filter(|d| is_release(d, "kof-collectors"))
+        .map(|r| {
+            let patches = r["spec"]["postRenderers"][0]["kustomize"]["patches"]
+                .as_array()
+                .unwrap();
+            let targets = patches
+                .iter()
+                .filter_map(|p| p["target"]["namespace"].as_str().map(String::from))
+                .collect();
+            (
+                r["metadata"]["namespace"].as_str().unwrap().to_string(),
+                targets,
+            )
+        })
+        .collect();
+    assert_eq!(namespaces.len(), 2);
+    for (ns, targets) in namespaces {
+        assert!(
+            !targets.is_empty() && targets.iter().all(|t| *t == ns),
+            "{ns}: {targets:?}"
+        );
+    }
+}
