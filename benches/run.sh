@@ -23,14 +23,16 @@
 #       downloading and checking the binary (scripts/measure-install.sh, from
 #       127.0.0.1), and of a clean checkout (the install hook's release build,
 #       every dependency compiled; full run only).
-#   (f) non-test lines of code and `unsafe` lines in src/ (benches/count_lines.py),
-#       now and at 057a1bb (before issue 24).
+#   (f) non-test lines of code and `unsafe` lines in src/ (benches/count_lines.py):
+#       at 057a1bb (before issue 24), before and after its removal commit
+#       (f6afb46~1, f6afb46), and now.
 #
 # Environment:
 #   BENCH_SMOKE=1        same as --smoke
 #   KOF_ROUTE_BIN=PATH   benchmark this binary instead of building it (scripts/build-release.sh)
 #   BENCH_OUT=DIR        output directory (default target/bench)
-#   BENCH_BASE=REV       the "before" commit of (f) (default 057a1bb)
+#   BENCH_LINES_AT=REVS  the commits (f) counts besides the working tree
+#                        (default "057a1bb f6afb46~1 f6afb46")
 # The report goes to $BENCH_OUT/report.md (smoke: report-smoke.md) and stdout,
 # the raw per-round JSON to $BENCH_OUT/results-{full,smoke}. Any failing
 # command (kof-route, Helm, a baseline, an output without the route's patch)
@@ -136,8 +138,11 @@ export HELM_PLUGINS=$res/plugins HELM_CACHE_HOME=$res/helm/cache HELM_CONFIG_HOM
   HELM_DATA_HOME=$res/helm/data KUBECONFIG=$res/helm/no-kubeconfig XDG_STATE_HOME=$res/state
 template="template kof-collectors $chart -n kof -f $values"
 pr_args=$(printf ' --post-renderer-args=%s' "${route[@]}")
+# Helm 3 cannot read a Helm 4 plugin.yaml (see Installing): it gets no plugins
+# (each of its commands is started through env(1), alike).
+mkdir -p "$res/no-plugins"
 for engine in "$helm4" "$helm3"; do
-  "$engine" $template --post-renderer "$([ "$engine" = "$helm4" ] && echo kof-route || echo "$bin")" $pr_args \
+  HELM_PLUGINS=$([ "$engine" = "$helm4" ] && echo "$HELM_PLUGINS" || echo "$res/no-plugins") "$engine" $template --post-renderer "$([ "$engine" = "$helm4" ] && echo kof-route || echo "$bin")" $pr_args \
     >"$res/check.out" || die "$engine with kof-route failed"
   grep -q "$expect" "$res/check.out" || die "$engine with kof-route did not route the chart"
 done
@@ -145,9 +150,9 @@ ab helm "$(rounds 30 2)" \
   "helm4=$helm4 $template" \
   "helm4+cat=$helm4 $template --post-renderer cat" \
   "helm4+plugin=$helm4 $template --post-renderer kof-route $pr_args" \
-  "helm3=$helm3 $template" \
-  "helm3+cat=$helm3 $template --post-renderer $(command -v cat)" \
-  "helm3+post-renderer=$helm3 $template --post-renderer $bin $pr_args"
+  "helm3=env HELM_PLUGINS=$res/no-plugins $helm3 $template" \
+  "helm3+cat=env HELM_PLUGINS=$res/no-plugins $helm3 $template --post-renderer $(command -v cat)" \
+  "helm3+post-renderer=env HELM_PLUGINS=$res/no-plugins $helm3 $template --post-renderer $bin $pr_args"
 
 # ---------------------------------------------------------------- (b) (d) against cat
 for spec in "collectors $collectors 200 3" "kof-all $kofall 60 3" "gen $gen 20 2"; do
@@ -163,9 +168,9 @@ log "(d) peak RSS on the generated stream"
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null 2>&1 || die "no /usr/bin/time for (d)"
 : >"$res/rss.tsv"
 for i in 1 2 3; do
-  /usr/bin/time -o "$res/rss.tmp" -f %M "$bin" "${route[@]}" "$gen" >/dev/null
+  /usr/bin/time -o "$res/rss.tmp" -f %M "$bin" "${route[@]}" "$gen" >/dev/null 2>&1
   printf 'kof-route\tfile\t%s\n' "$(tail -n1 "$res/rss.tmp")" >>"$res/rss.tsv"
-  /usr/bin/time -o "$res/rss.tmp" -f %M "$bin" "${route[@]}" < <(cat "$gen") >/dev/null
+  /usr/bin/time -o "$res/rss.tmp" -f %M "$bin" "${route[@]}" < <(cat "$gen") >/dev/null 2>&1
   printf 'kof-route\tpipe\t%s\n' "$(tail -n1 "$res/rss.tmp")" >>"$res/rss.tsv"
   /usr/bin/time -o "$res/rss.tmp" -f %M cat < <(cat "$gen") >/dev/null
   printf 'cat\tpipe\t%s\n' "$(tail -n1 "$res/rss.tmp")" >>"$res/rss.tsv"
@@ -219,12 +224,13 @@ if [ "$smoke" = 0 ]; then
 fi
 
 # ---------------------------------------------------------------- (f) lines
-base=${BENCH_BASE:-057a1bb}
 {
-  printf 'now\t%s\n' "$(python3 benches/count_lines.py src)"
-  if git cat-file -e "$base^{commit}" 2>/dev/null; then
-    printf '%s\t%s\n' "$base" "$(python3 benches/count_lines.py --git "$base")"
-  fi
+  for rev in ${BENCH_LINES_AT:-057a1bb f6afb46~1 f6afb46}; do
+    if git cat-file -e "$rev^{commit}" 2>/dev/null; then
+      printf '%s\t%s\n' "$rev" "$(python3 benches/count_lines.py --git "$rev")"
+    fi
+  done
+  printf 'now (working tree)\t%s\n' "$(python3 benches/count_lines.py src)"
 } >"$res/lines.tsv"
 
 # ---------------------------------------------------------------- report
