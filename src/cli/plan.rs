@@ -165,8 +165,7 @@ impl Plan {
             )?,
         };
         let mut spec = (route.build)(args)?.with_cluster(&cluster.name, &cluster.namespace);
-        spec.fanout =
-            crate::fanout::plan(&args.fanout, (&cluster.name, &cluster.namespace), &spec)?;
+        crate::fanout::plan_into(&args.fanout, (&cluster.name, &cluster.namespace), &mut spec)?;
         let given: Vec<&'static str> = args
             .settings()
             .iter()

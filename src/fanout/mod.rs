@@ -99,6 +99,29 @@ fn refuse_unused(kind: Option<&Kind>, args: &FanoutArgs) -> Checked<()> {
     Ok(())
 }
 
+/// Put the fan-out of `args` into `route`, with a warning for what the
+/// destination cannot carry of the kernel.
+pub fn plan_into(args: &FanoutArgs, cluster: (&str, &str), route: &mut RouteSpec) -> Checked<()> {
+    let fanout = plan(args, cluster, route)?;
+    if let Some(f) = &fanout {
+        let kernel = kernel::Kernel::load(args.kernel.as_deref())?;
+        for signal in ["logs", "metrics"]
+            .iter()
+            .filter(|s| !f.kind.signals.contains(s))
+        {
+            if !kernel.items(signal).is_empty() {
+                route.warnings.push(format!(
+                    "--fanout {} carries no {signal}: the kernel's {signal} items are not sent; \
+                     --fanout s3 or otlp carries both",
+                    f.kind.name
+                ));
+            }
+        }
+    }
+    route.fanout = fanout;
+    Ok(())
+}
+
 /// The fan-out of `args` beside `route` (`None` without `--fanout`).
 pub fn plan(
     args: &FanoutArgs,
