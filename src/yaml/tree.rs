@@ -219,6 +219,9 @@ impl<'a> Builder<'a> {
         tag: Option<&Tag>,
         span: &Span,
     ) -> Result<Value, SyntaxError> {
+        if let Some(decoded) = tag.and_then(|t| tags::binary(text, t, self.schema)) {
+            return decoded.map(Value::String).map_err(|m| at(span, m));
+        }
         let resolved = match (tag, style) {
             (None, ScalarStyle::Plain) => scalar::resolve_as(text, self.schema),
             (None, _) => Scalar::Str,
