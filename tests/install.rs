@@ -900,3 +900,55 @@ fn readme_helm3_block_installs_a_verified_binary() {
         "Helm 3 through the installed binary is not kof-route's own output, byte for byte"
     );
 }
+
+/// Where curl and sha256sum are missing (macOS has shasum; some images only
+/// wget), the hook downloads with wget and checks with shasum, and still
+/// refuses a tampered SHA256SUMS.
+#[test]
+fn the_hook_also_works_with_wget_and_shasum() {
+    let dir = scratch("hook-wget");
+    let www = release_root(&dir);
+    let server = Server::start(www.clone());
+    let tools = tools(&dir, false);
+    for (gone, added) in [("curl", "wget"), ("sha256sum", "shasum")] {
+        fs::remove_file(tools.join(gone)).unwrap();
+        symlink(which(added).unwrap(), tools.join(added)).unwrap();
+    }
+    // shasum is a Perl script.
+    symlink(which("perl").unwrap(), tools.join("perl")).unwrap();
+    let hook = |plugin: &Path| {
+        fs::create_dir_all(plugin).unwrap();
+        fs::copy(root().join("plugin.yaml"), plugin.join("plugin.yaml")).unwrap();
+        let mut cmd = clean_command("/bin/sh");
+        cmd.arg(root().join("scripts/install-hook.sh"))
+            .env("HELM_PLUGIN_DIR", plugin)
+            .env("PATH", &tools)
+            .env("KOF_ROUTE_DOWNLOAD_URL", &server.url);
+        run(cmd)
+    };
+    let plugin = dir.join("plugin");
+    let out = hook(&plugin);
+    assert!(
+        out.status.success() && text(&out.stderr).contains("sha256 verified"),
+        "{}",
+        shown(&out)
+    );
+    installed_is_the_binary_under_test(&plugin);
+
+    let sums = www.join(format!("v{}/SHA256SUMS", version()));
+    let tampered = fs::read_to_string(&sums)
+        .unwrap()
+        .replace(&format!("  {}", archive()), &format!("0 {}", archive()));
+    fs::write(&sums, tampered).unwrap();
+    let plugin = dir.join("tampered");
+    let out = hook(&plugin);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("checksum mismatch"),
+        "{}",
+        shown(&out)
+    );
+    assert_eq!(
+        bin_entries(&plugin),
+        BTreeSet::from([".gitignore".to_string()])
+    );
+}
