@@ -437,6 +437,14 @@ fn a_mixed_stream_is_refused() {
     ));
     let out = run(&MOTHERSHIP, &mixed);
     assert_refused(&out, &["HelmRelease", "run it on each separately"]);
+    // Its kind spelled with an escape, which no byte search sees.
+    let mut escaped = support::fixture("fixtures/kof-1.9.0/helm3/kof-collectors.yaml");
+    escaped.extend_from_slice(
+        b"---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: \"Helm\\x52elease\"\nmetadata:\n  \
+          name: kof-collectors\n  namespace: kof\nspec:\n  chart:\n    spec:\n      chart: kof-collectors\n",
+    );
+    let out = run(&MOTHERSHIP, &escaped);
+    assert_refused(&out, &["HelmRelease", "run it on each separately"]);
 }
 
 /// Class 11: `valuesFrom` on the kof-collectors release.
