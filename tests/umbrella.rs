@@ -477,6 +477,29 @@ fn a_customised_umbrella_is_rendered_from_its_chart_repository() {
     refs.push(("KOF_ROUTE_CHART_REPO", &server.url));
     let via_env = run_with(&support::route_flags("regional"), &refs, &input);
     assert!(via_env.stdout == from_http.stdout, "{}", via_env.stderr);
+    // Without --chart-repo: the repository the release's HelmChart's HelmRepository names.
+    let text = String::from_utf8(input.clone()).unwrap();
+    let own_repo = text.replacen(
+        "  type: oci\n  url: oci://ghcr.io/k0rdent/kof/charts\n",
+        &format!("  url: {}\n", server.url),
+        1,
+    );
+    assert_ne!(
+        own_repo, text,
+        "the fixture's kof-repo is KCM's OCI repository"
+    );
+    let own_dir = tempfile::tempdir().unwrap(); // an empty cache: pulled from it
+    let from_own = run_helm(
+        &support::route_flags("regional"),
+        own_dir.path(),
+        &helm3(),
+        own_repo.as_bytes(),
+    );
+    assert_eq!(from_own.code, Some(0), "{}", from_own.stderr);
+    assert!(
+        post_renderers_of(&from_own.stdout) == post_renderers_of(&from_http.stdout),
+        "the HelmRepository's charts route as --chart-repo's"
+    );
     let second = run_helm(&flags(&server.url), dir.path(), &helm3(), &from_http.stdout);
     assert_eq!(second.code, Some(0), "{}", second.stderr);
     assert!(
