@@ -228,6 +228,7 @@ fn routes_command() -> Result<u8> {
             r.name, r.needs, r.changes
         ));
     }
+    out.push_str(&crate::fanout::kinds::listing());
     write_stdout(out.as_bytes())?;
     Ok(0)
 }

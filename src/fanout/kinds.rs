@@ -126,6 +126,30 @@ pub static KINDS: [Kind; 4] = [
     },
 ];
 
+/// The fan-out section of `kof-route routes`.
+pub fn listing() -> String {
+    let mut out = String::from(
+        "\nfan-out (--fanout KIND beside any route: a recovery kernel to a second store; `kof-route kernel` prints it)\n",
+    );
+    for k in &KINDS {
+        let needs: Vec<String> = k.requires.iter().map(|f| format!("--{f}")).collect();
+        let optional: Vec<String> = k
+            .accepts
+            .iter()
+            .filter(|f| !k.requires.contains(f))
+            .map(|f| format!("--{f}"))
+            .collect();
+        out.push_str(&format!(
+            "{}\n  needs:   {} ({} optional; --fanout-queue, --fanout-queue-size, --kernel for every kind)\n  changes: {}\n",
+            k.name,
+            needs.join(", "),
+            optional.join(", "),
+            k.about
+        ));
+    }
+    out
+}
+
 /// The destination called `name`.
 pub fn find(name: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.name == name)
