@@ -236,6 +236,21 @@ const GOLDEN: &[Case] = &[
         args: &["kernel", "fixtures/kof-1.8.0/helm4/kof-collectors.yaml"],
     },
     Case {
+        name: "fanout-kernel-check-1.9.0",
+        input: "",
+        args: &["kernel", "fixtures/kof-1.9.0/helm3/kof-collectors.yaml"],
+    },
+    Case {
+        name: "fanout-kernel-check-1.10.0",
+        input: "",
+        args: &["kernel", "fixtures/kof-1.10.0/helm4/kof-collectors.yaml"],
+    },
+    Case {
+        name: "fanout-kernel-check-1.11",
+        input: "",
+        args: &["kernel", "fixtures/kof-1.11/helm3/kof-collectors.yaml"],
+    },
+    Case {
         name: "fanout-kernel-check-missing",
         input: "",
         args: &[
