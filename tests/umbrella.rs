@@ -729,3 +729,93 @@ fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
         "exactly one switch: {m}"
     );
 }
+
+/// Issue 28 end to end: a customised umbrella (KOF's documented m2r values,
+/// which the model does not cover) through the Helm 4 plugin, in one command.
+/// The test sets no `$HELM_BIN` and has no `helm` on PATH: kof-route renders
+/// kof-collectors with the Helm that started it (Helm 4.2.3 sets no
+/// `$HELM_BIN` for a post-renderer plugin), charts from the folder named by
+/// `KOF_ROUTE_CHART_REPO` (Helm passes the environment on). Helm 3.17.2 with
+/// kof-route as its `--post-renderer` program writes the same.
+#[test]
+fn end_to_end_a_customised_umbrella_through_the_helm4_plugin() {
+    let home = tempfile::tempdir().unwrap();
+    let plugin = home.path().join("plugins/kof-route");
+    std::fs::create_dir_all(plugin.join("bin")).unwrap();
+    std::fs::copy(root().join("plugin.yaml"), plugin.join("plugin.yaml")).unwrap();
+    std::os::unix::fs::symlink(support::BIN, plugin.join("bin/kof-route")).unwrap();
+    let chart = root().join("fixtures/charts/kof-1.9.0.tgz");
+    let values = root().join("fixtures/umbrella/values/v1.9.0-m2r-docs.yaml");
+    let mut cmd = support::clean_command(helm4());
+    cmd.env("HOME", home.path())
+        .env("HELM_PLUGINS", home.path().join("plugins"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
+        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
+        .env("KOF_ROUTE_CHART_REPO", root().join("fixtures/charts"))
+        .env_remove("HELM_BIN")
+        .args(["template", "kof"])
+        .arg(&chart)
+        .args(["-n", "kof", "-f"])
+        .arg(&values)
+        .args([
+            "--post-renderer",
+            "kof-route",
+            "--post-renderer-args=--route=mothership",
+        ]);
+    let out = cmd.output().expect("real Helm 4");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let renderers = post_renderers_of(&out.stdout);
+    assert_eq!(renderers.len(), 1, "kof-route's post-renderer");
+    // The same patches as from a render of that release made by the test.
+    let docs = docs(&out.stdout);
+    let release = collectors_release(&docs).unwrap();
+    let values_file = home.path().join("collectors-values.yaml");
+    std::fs::write(
+        &values_file,
+        kof_route::yaml::emit(&release["spec"]["values"]),
+    )
+    .unwrap();
+    let render = helm_template(
+        "kof-collectors",
+        &root().join("fixtures/charts/kof-collectors-1.9.0.tgz"),
+        &values_file,
+        &[],
+    )
+    .unwrap();
+    let render_file = home.path().join("render.yaml");
+    std::fs::write(&render_file, render).unwrap();
+    let plain = helm_template("kof", &chart, &values, &[]).unwrap();
+    let given = run(
+        &[
+            "--route=mothership".to_string(),
+            format!("--collectors-render={}", render_file.display()),
+        ],
+        &plain,
+    );
+    assert_eq!(given.code, Some(0), "{}", given.stderr);
+    assert_eq!(renderers, post_renderers_of(&given.stdout));
+    // Helm 3 with kof-route as its post-renderer program: the same.
+    let charts = format!("--chart-repo={}", root().join("fixtures/charts").display());
+    let helm3_out = helm_template(
+        "kof",
+        &chart,
+        &values,
+        &[
+            "--post-renderer",
+            support::BIN,
+            "--post-renderer-args",
+            "--route=mothership",
+            "--post-renderer-args",
+            &charts,
+        ],
+    )
+    .expect("Helm 3 renders the customised umbrella through kof-route");
+    assert_eq!(renderers, post_renderers_of(&helm3_out));
+}

@@ -4,9 +4,9 @@
 //! From a folder of chart `.tgz` files (air-gapped sites), or pulled by Helm
 //! from a chart repository (`https://` or `oci://`) into the user's cache
 //! directory, where each archive is kept with its SHA-256 digest and used
-//! again only while it still has that digest. Finds Helm (`$HELM_BIN`, as
-//! Helm sets it for a plugin, else `helm` on PATH). Renders nothing, edits
-//! nothing.
+//! again only while it still has that digest. Finds Helm (`$HELM_BIN`, else
+//! the Helm that started kof-route, else `helm` on PATH). Renders nothing,
+//! edits nothing.
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
@@ -16,16 +16,32 @@ use std::process::{Command, Stdio};
 /// Where KCM configures KOF's charts to come from.
 pub(crate) const DEFAULT_REPO: &str = "oci://ghcr.io/k0rdent/kof/charts";
 
-/// Helm: `$HELM_BIN`, else `helm` on PATH.
+/// Helm: `$HELM_BIN`, else the Helm running kof-route as its post-renderer
+/// (Helm 4.2.3 sets no `$HELM_BIN` for a post-renderer plugin, and its own
+/// binary need not be on PATH), else `helm` on PATH.
 pub(crate) fn helm() -> Result<PathBuf> {
     if let Some(bin) = std::env::var_os("HELM_BIN").filter(|b| !b.is_empty()) {
         return Ok(bin.into());
+    }
+    if let Some(parent) = parent_helm() {
+        return Ok(parent);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|d| d.join("helm"))
         .find(|p| p.is_file())
-        .context("no Helm to render it with: $HELM_BIN is not set and there is no helm on PATH; install Helm 3.9+")
+        .context(
+            "no Helm to render it with: $HELM_BIN is not set, Helm did not start kof-route, \
+             and there is no helm on PATH; install Helm 3.9+",
+        )
+}
+
+/// The parent process's executable, if it is Helm (its file name starts with `helm`).
+fn parent_helm() -> Option<PathBuf> {
+    let parent = std::os::unix::process::parent_id();
+    let exe = std::fs::read_link(format!("/proc/{parent}/exe")).ok()?;
+    let name = exe.file_name()?.to_str()?;
+    name.starts_with("helm").then_some(exe)
 }
 
 /// A temporary directory, removed when dropped.
