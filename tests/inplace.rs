@@ -97,9 +97,18 @@ fn line_paths(text: &str) -> Vec<Option<Vec<String>>> {
                 }
                 continue;
             }
-            let key_end = rest
-                .find(": ")
-                .or_else(|| rest.strip_suffix(':').map(|s| s.len()));
+            // A trailing comment (after a space or a tab) is no part of the key line.
+            let bare = [" #", "\t#"]
+                .iter()
+                .filter_map(|c| rest.find(c))
+                .min()
+                .map_or(rest, |c| &rest[..c])
+                .trim_end_matches([' ', '\t']);
+            let key_end = [": ", ":\t"]
+                .iter()
+                .filter_map(|c| bare.find(c))
+                .min()
+                .or_else(|| bare.strip_suffix(':').map(|s| s.len()));
             match key_end {
                 Some(k) if !rest.starts_with('"') || rest[..k].ends_with('"') => {
                     if first {
@@ -115,7 +124,7 @@ fn line_paths(text: &str) -> Vec<Option<Vec<String>>> {
                     last_item.retain(|&(d, _, _)| d <= depth);
                     let key = rest[..k].trim_matches('"').to_string();
                     stack.push((col, key, false));
-                    let v = rest[k + 1..].trim_start_matches(' ');
+                    let v = rest[k + 1..].trim_start_matches([' ', '\t']);
                     if v.starts_with('|') || v.starts_with('>') {
                         scalar_block = Some(col);
                     }
@@ -475,4 +484,156 @@ fn a_crlf_render_is_edited_in_place() {
         support::text(&run.stdout) == want,
         "CRLF output differs from the LF one"
     );
+}
+
+/// The indentation of the block scalar header (`|`, `>`) whose content line
+/// `i` of `lines` is, if any: a comment or blank line there would be content.
+fn block_header(lines: &[String], i: usize) -> Option<usize> {
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let header = |l: &str| {
+        let head = l.split(" #").next().unwrap_or(l).trim_end();
+        head.ends_with(['|', '>']) || head.ends_with("|-") || head.ends_with(">-")
+    };
+    let mut cur = match lines[i].trim().is_empty() {
+        true => usize::MAX,
+        false => indent(&lines[i]),
+    };
+    for l in lines[..i].iter().rev() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let n = indent(l);
+        if n < cur {
+            if header(l) {
+                return Some(n);
+            }
+            cur = n;
+        }
+    }
+    None
+}
+
+/// One formatting change at a line of a patched document: a comment line, a
+/// blank line, a trailing comment (after a space or a tab), a tab after a
+/// key, or the whole document indented twice as deep.
+fn reformat(doc: &str, changes: &[(u8, u16)]) -> String {
+    let mut lines: Vec<String> = doc.lines().map(String::from).collect();
+    for &(kind, at) in changes {
+        // The first line (kind: / apiVersion:) and a separator stay as they are.
+        let i = 2 + usize::from(at) % lines.len().saturating_sub(2).max(1);
+        if i >= lines.len() || block_header(&lines, i).is_some() || lines[i].starts_with("---") {
+            continue;
+        }
+        let indent = lines[i].len() - lines[i].trim_start_matches(' ').len();
+        let line = &mut lines[i];
+        match kind % 6 {
+            0 => lines.insert(i, format!("{}# note {at}", " ".repeat(indent))),
+            1 => lines.insert(i, String::new()),
+            2 if !line.trim_start().starts_with('#') => line.push_str("  # trailing"),
+            3 if !line.trim_start().starts_with('#') => line.push_str("\t# tabbed\tcomment"),
+            4 if line.ends_with(':') => line.push('\t'),
+            5 => {
+                // Twice as deep; a block scalar's content moves with its
+                // header, keeping its own indentation (and so its text).
+                let shifts: Vec<usize> = (0..lines.len())
+                    .map(|k| match block_header(&lines, k) {
+                        Some(h) => h,
+                        None => lines[k].len() - lines[k].trim_start_matches(' ').len(),
+                    })
+                    .collect();
+                for (l, n) in lines.iter_mut().zip(shifts).skip(1) {
+                    if !l.trim().is_empty() {
+                        l.insert_str(0, &" ".repeat(n));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// One case of the property below: `Ok(false)` when the formatting changes
+/// what kubectl reads (the case is skipped), an error naming what broke.
+fn formatting_case(changes: &[(u8, u16)]) -> Result<bool, String> {
+    let render = support::text(&fixture("fixtures/kof-1.11/helm3/kof-collectors.yaml"));
+    let plan = plan(&support::route_flags("regional"));
+    // Reformat the patched documents only, each with its share of changes.
+    let mut stream: Vec<String> = render
+        .split_inclusive("\n---\n")
+        .map(String::from)
+        .collect();
+    let patched: Vec<usize> = (0..stream.len())
+        .filter(|&i| {
+            stream[i].contains("kind: OpenTelemetryCollector")
+                || (stream[i].contains("kind: Deployment") && stream[i].contains("opencost"))
+        })
+        .collect();
+    for (k, &i) in patched.iter().enumerate() {
+        let mine: Vec<(u8, u16)> = changes
+            .iter()
+            .skip(k)
+            .step_by(patched.len())
+            .copied()
+            .collect();
+        let body = stream[i]
+            .strip_suffix("---\n")
+            .unwrap_or(&stream[i])
+            .to_string();
+        let sep = stream[i][body.len()..].to_string();
+        stream[i] = reformat(&body, &mine) + &sep;
+    }
+    let input = stream.concat();
+    let dir = tempfile::tempdir().unwrap();
+    let reads = |bytes: &[u8]| {
+        support::kube::read(dir.path(), bytes).map(|mut d| {
+            d.sort_by_key(support::kube::key);
+            d
+        })
+    };
+    if reads(input.as_bytes()) != reads(render.as_bytes()) {
+        return Ok(false);
+    }
+    let out =
+        render_with(&plan, input.as_bytes(), Outputs::INPLACE).map_err(|e| format!("{e:#}"))?;
+    if !out.fallbacks.is_empty() {
+        return Err(format!("fell back: {:?}", out.fallbacks));
+    }
+    let split = read::split(input.as_bytes());
+    for p in &out.patched {
+        let problems = check_lines(p.index, split.docs[p.index].raw, &p.after, &out.edits);
+        if !problems.is_empty() {
+            return Err(format!("doc #{}:\n{}", p.index + 1, problems.join("\n")));
+        }
+    }
+    let plain = render_with(&plan, render.as_bytes(), Outputs::TREE).unwrap();
+    if reads(&out.output()) != reads(&plain.output()) {
+        return Err("kubectl reads the output otherwise".into());
+    }
+    Ok(true)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 16,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(25),
+        ..Default::default()
+    })]
+
+    /// Issue 25's in-place property: comments, blank lines, tabs and unusual
+    /// indentation inside and beside the edited list items and mappings of
+    /// the real 1.11 render. Cases whose formatting changes what kubectl
+    /// reads are skipped. No document falls back; each input line outside
+    /// the edited values survives byte for byte; kubectl reads the output as
+    /// the route's output on the unformatted render.
+    #[test]
+    fn formatting_around_edited_nodes_survives(
+        changes in proptest::collection::vec((0u8..6, 0u16..u16::MAX), 1..24)
+    ) {
+        let kept = formatting_case(&changes).map_err(proptest::test_runner::TestCaseError::fail)?;
+        proptest::prop_assume!(kept);
+    }
 }

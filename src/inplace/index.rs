@@ -22,7 +22,12 @@ pub(super) struct Index {
 /// Spaces before the content of `line`, or `NONE` when it has none.
 fn measure(line: &[u8]) -> u32 {
     let n = line.iter().take_while(|&&b| b == b' ').count();
-    match line.get(n) {
+    // A line of blanks (tabs too) or a comment after them holds no content.
+    let blank = line[n..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    match line.get(n + blank) {
         None | Some(b'\n' | b'#') => NONE,
         // Lines longer than 4 GiB of spaces do not occur; saturate anyway.
         Some(_) => u32::try_from(n).unwrap_or(NONE - 1),

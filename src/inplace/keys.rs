@@ -25,10 +25,10 @@ pub(super) fn split_key(t: &str) -> Result<Option<(String, usize)>, Reason> {
             let b = t.as_bytes();
             let mut colon = None;
             for i in 0..b.len() {
-                if b[i] == b'#' && i > 0 && b[i - 1] == b' ' {
+                if b[i] == b'#' && i > 0 && matches!(b[i - 1], b' ' | b'\t') {
                     break;
                 }
-                if b[i] == b':' && matches!(b.get(i + 1), None | Some(b' ')) {
+                if b[i] == b':' && matches!(b.get(i + 1), None | Some(b' ' | b'\t')) {
                     colon = Some(i);
                     break;
                 }
@@ -36,7 +36,7 @@ pub(super) fn split_key(t: &str) -> Result<Option<(String, usize)>, Reason> {
             let Some(colon) = colon else {
                 return Ok(None);
             };
-            let key = t[..colon].trim_end_matches(' ');
+            let key = t[..colon].trim_end_matches([' ', '\t']);
             if key.is_empty() || key.starts_with("- ") || key == "-" {
                 return Ok(None);
             }
@@ -44,9 +44,9 @@ pub(super) fn split_key(t: &str) -> Result<Option<(String, usize)>, Reason> {
         }
     };
     let after = &t[close..];
-    let spaced = after.trim_start_matches(' ');
+    let spaced = after.trim_start_matches([' ', '\t']);
     match spaced.strip_prefix(':') {
-        Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+        Some(rest) if rest.is_empty() || rest.starts_with([' ', '\t']) => {
             Ok(Some((key, t.len() - rest.len())))
         }
         _ => Ok(None),
@@ -80,16 +80,16 @@ pub(super) fn scalar_len(t: &str) -> Option<usize> {
     match t.as_bytes()[0] {
         q @ (b'"' | b'\'') => {
             let len = quoted_len(t, q)?;
-            let after = t[len..].trim_start_matches(' ');
+            let after = t[len..].trim_start_matches([' ', '\t']);
             (after.is_empty() || (after.starts_with('#') && after.len() < t.len() - len))
                 .then_some(len)
         }
         _ => {
             let b = t.as_bytes();
             let end = (1..b.len())
-                .find(|&i| b[i] == b'#' && b[i - 1] == b' ')
+                .find(|&i| b[i] == b'#' && matches!(b[i - 1], b' ' | b'\t'))
                 .unwrap_or(b.len());
-            Some(t[..end].trim_end_matches(' ').len())
+            Some(t[..end].trim_end_matches([' ', '\t']).len())
         }
     }
 }

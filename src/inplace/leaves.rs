@@ -51,9 +51,21 @@ fn replace(path: &PointerBuf, old: &Value, new: &Value, out: &mut Vec<PatchOpera
         (Value::Object(o), Value::Object(n)) if !o.is_empty() && !n.is_empty() => {
             mapping(path, o, n, out)
         }
-        (Value::Array(o), Value::Array(n)) if o.len() == n.len() && !o.is_empty() => {
+        (Value::Array(o), Value::Array(n)) if !o.is_empty() && !n.is_empty() => {
+            // Items by position: the shared ones narrowed, then the new ones
+            // appended or the old ones removed from the end.
+            let at = |i: usize| path.with_trailing_token(Token::from(i));
             for (i, (a, b)) in o.iter().zip(n).enumerate() {
-                replace(&path.with_trailing_token(Token::from(i)), a, b, out);
+                replace(&at(i), a, b, out);
+            }
+            for (i, b) in n.iter().enumerate().skip(o.len()) {
+                out.push(PatchOperation::Add(AddOperation {
+                    path: at(i),
+                    value: b.clone(),
+                }));
+            }
+            for i in (n.len()..o.len()).rev() {
+                out.push(PatchOperation::Remove(RemoveOperation { path: at(i) }));
             }
         }
         _ => out.push(PatchOperation::Replace(ReplaceOperation {
@@ -124,5 +136,15 @@ mod tests {
             ]
         );
         assert!(ops(json!({"a": 1}), json!({"a": 1})).is_empty());
+        let got = ops(json!({"l": [1, 2, 3]}), json!({"l": [1, 5]}));
+        assert_eq!(
+            got,
+            [
+                r#"{"op":"replace","path":"/env/0/l/1","value":5}"#,
+                r#"{"op":"remove","path":"/env/0/l/2"}"#,
+            ]
+        );
+        let got = ops(json!({"l": [1]}), json!({"l": [1, 2]}));
+        assert_eq!(got, [r#"{"op":"add","path":"/env/0/l/1","value":2}"#]);
     }
 }

@@ -105,7 +105,8 @@ impl Lines<'_> {
         };
         let line = self.line(n.line);
         let rest = &line[n.col..];
-        let t = rest.trim_start_matches(' ');
+        // A tab after the colon or before a comment is a blank to go-yaml.
+        let t = rest.trim_start_matches([' ', '\t']);
         let at = n.col + (rest.len() - t.len());
         if t.is_empty() || t.starts_with('#') {
             let Some(j) = self.next_content(n.line + 1, n.end) else {
@@ -120,7 +121,7 @@ impl Lines<'_> {
             }
             return Err("odd indentation");
         }
-        if !rest.starts_with(' ') {
+        if !rest.starts_with([' ', '\t']) {
             return Err("no space after a colon or dash");
         }
         match t.as_bytes()[0] {
@@ -128,7 +129,7 @@ impl Lines<'_> {
             b'&' | b'*' | b'!' => return Err("anchor, alias or tag on the edited path"),
             b'?' | b'%' | b'@' | b'`' => return Err("unusual node on the edited path"),
             b'[' | b'{' => {
-                let after = t.get(2..).unwrap_or("").trim_start_matches(' ');
+                let after = t.get(2..).unwrap_or("").trim_start_matches([' ', '\t']);
                 let closed = t.starts_with("[]") || t.starts_with("{}");
                 if closed && (after.is_empty() || after.starts_with('#')) && n.end == n.line + 1 {
                     return Ok(Shape::Empty(t.as_bytes()[0]));
@@ -223,7 +224,9 @@ impl Lines<'_> {
                 let b = t.as_bytes()[0];
                 let maybe = matches!(b, b'"' | b'\'')
                     || (t.starts_with(key)
-                        && t[key.len()..].trim_start_matches(' ').starts_with(':'));
+                        && t[key.len()..]
+                            .trim_start_matches([' ', '\t'])
+                            .starts_with(':'));
                 if maybe
                     && let Some((k, after)) = split_key(t)?
                     && k == key
