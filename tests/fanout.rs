@@ -27,6 +27,10 @@ const S3: &[&str] = &[
     "--fanout-region=us-east-2",
     "--fanout-bucket=kof-recovery",
 ];
+const FILE: &[&str] = &[
+    "--fanout=exporter-file",
+    "--fanout-exporter-file=fixtures/variants/kernel-exporter.yaml",
+];
 const OTLP: &[&str] = &[
     "--fanout=otlp",
     "--fanout-endpoint=https://otlp.recovery.example.com",
@@ -226,6 +230,24 @@ const GOLDEN: &[Case] = &[
         ],
     },
     Case {
+        name: "fanout-exporter-file",
+        input: "fixtures/kof-1.11/helm4/kof-collectors.yaml",
+        args: &[
+            "--route=mothership",
+            "--fanout=exporter-file",
+            "--fanout-exporter-file=fixtures/variants/kernel-exporter.yaml",
+        ],
+    },
+    Case {
+        name: "fanout-error-exporter-file-unowned",
+        input: "fixtures/kof-1.11/helm4/kof-collectors.yaml",
+        args: &[
+            "--route=mothership",
+            "--fanout=exporter-file",
+            "--fanout-exporter-file=fixtures/variants/kernel-exporter-unowned.yaml",
+        ],
+    },
+    Case {
         name: "fanout-kernel-default",
         input: "",
         args: &["kernel"],
@@ -375,6 +397,15 @@ fn a_rerun_replaces_and_a_run_without_fanout_removes() {
         assert!(
             routed(&fan(route, OTLP, &[]), &with_s3) == with_otlp,
             "{at}: s3 then otlp is not otlp"
+        );
+        let file = routed(&fan(route, FILE, &[]), &with_s3);
+        assert!(
+            file == routed(&fan(route, FILE, &[]), &input),
+            "{at}: s3 then exporter-file is not exporter-file"
+        );
+        assert!(
+            routed(&args(route, &[]), &file) == alone,
+            "{at}: exporter-file removal is not the route alone"
         );
         assert!(
             routed(&fan(route, S3, extra), &with_otlp) == with_s3,

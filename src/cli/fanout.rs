@@ -55,6 +55,10 @@ pub struct FanoutArgs {
     /// kof-kernel-credentials for s3 and cloudwatch, none otherwise]
     #[arg(long, env = "KOF_ROUTE_FANOUT_SECRET", value_name = "NAME")]
     pub fanout_secret: Option<String>,
+    /// Fan-out (exporter-file): YAML declaring the kernel's one exporter, named `<type>/kof-kernel[-x]`
+    /// (the --exporter-file schema: exporters, pipelines, env)
+    #[arg(long, env = "KOF_ROUTE_FANOUT_EXPORTER_FILE", value_name = "FILE")]
+    pub fanout_exporter_file: Option<PathBuf>,
     /// Fan-out: the kernel's queue, on the node's disk or in memory [default: disk]
     #[arg(long, env = "KOF_ROUTE_FANOUT_QUEUE", value_parser = ["disk", "memory"], value_name = "WHERE")]
     pub fanout_queue: Option<String>,
@@ -68,7 +72,7 @@ pub struct FanoutArgs {
 
 impl FanoutArgs {
     /// Every fan-out setting but `--fanout` itself, with its flag and whether it was given.
-    pub fn settings(&self) -> [(&'static str, bool); 12] {
+    pub fn settings(&self) -> [(&'static str, bool); 13] {
         [
             ("fanout-endpoint", self.fanout_endpoint.is_some()),
             ("fanout-region", self.fanout_region.is_some()),
@@ -79,6 +83,7 @@ impl FanoutArgs {
             ("fanout-log-group", self.fanout_log_group.is_some()),
             ("fanout-log-stream", self.fanout_log_stream.is_some()),
             ("fanout-secret", self.fanout_secret.is_some()),
+            ("fanout-exporter-file", self.fanout_exporter_file.is_some()),
             ("fanout-queue", self.fanout_queue.is_some()),
             ("fanout-queue-size", self.fanout_queue_size.is_some()),
             ("kernel", self.kernel.is_some()),

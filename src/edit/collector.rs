@@ -43,7 +43,6 @@ pub fn edits(
         &edits,
         &route_env,
     )?;
-    edits.extend(fanout);
     let mut d = Draft::new(index, doc, Vec::new());
     if let Some(id) = &route.identity {
         identity::env_edits(&mut d, spec.env, config, id);
@@ -58,6 +57,9 @@ pub fn edits(
         d.upsert(&path(spec.volume_mounts), "name", mount.clone());
     }
     edits.append(&mut d.edits);
+    // After the route's env: a fan-out's variables follow the route's, on a
+    // first run as on a rerun over an earlier fan-out.
+    edits.extend(fanout);
     Ok(edits)
 }
 

@@ -175,7 +175,12 @@ fn exporter(f: &FanoutSpec, collector: &str, storage: Option<&str>) -> Value {
     let Some(m) = def.as_object_mut() else {
         return def;
     };
-    if let Some(up) = m.get_mut("s3uploader").and_then(Value::as_object_mut) {
+    let declared = f.kind.from_file;
+    if let Some(up) = m
+        .get_mut("s3uploader")
+        .and_then(Value::as_object_mut)
+        .filter(|_| !declared)
+    {
         let prefix = f.prefix.clone().unwrap_or_else(|| f.cluster_name.clone());
         up.insert(
             "s3_prefix".into(),

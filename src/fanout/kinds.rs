@@ -58,10 +58,12 @@ pub struct Kind {
     pub default_secret: Option<&'static str>,
     pub queue: Queue,
     pub build: fn(&Settings) -> Value,
+    /// The exporter, its signals and env come from `--fanout-exporter-file`.
+    pub from_file: bool,
 }
 
 /// Every destination, in the order `--help` lists them.
-pub static KINDS: [Kind; 4] = [
+pub static KINDS: [Kind; 5] = [
     Kind {
         name: "otlp",
         about: "OTLP/HTTP (otlphttp/kof-kernel): logs and metrics",
@@ -73,6 +75,7 @@ pub static KINDS: [Kind; 4] = [
         default_secret: None,
         queue: Queue::Sending,
         build: otlp,
+        from_file: false,
     },
     Kind {
         name: "remote-write",
@@ -85,6 +88,7 @@ pub static KINDS: [Kind; 4] = [
         default_secret: None,
         queue: Queue::RemoteWrite,
         build: remote_write,
+        from_file: false,
     },
     Kind {
         name: "s3",
@@ -105,6 +109,7 @@ pub static KINDS: [Kind; 4] = [
         default_secret: Some("kof-kernel-credentials"),
         queue: Queue::Sending,
         build: s3,
+        from_file: false,
     },
     Kind {
         name: "cloudwatch",
@@ -123,8 +128,27 @@ pub static KINDS: [Kind; 4] = [
         default_secret: Some("kof-kernel-credentials"),
         queue: Queue::Sending,
         build: cloudwatch,
+        from_file: false,
+    },
+    Kind {
+        name: "exporter-file",
+        about: "the one exporter --fanout-exporter-file declares (otlp, otlphttp or awss3, named <type>/kof-kernel[-x])",
+        exporter: "",
+        signals: &["logs", "metrics"],
+        accepts: &["fanout-exporter-file"],
+        requires: &["fanout-exporter-file"],
+        creds: Creds::Basic,
+        default_secret: None,
+        queue: Queue::Sending,
+        build: |_| Value::Null,
+        from_file: true,
     },
 ];
+
+/// Exporter types a `--fanout-exporter-file` may declare: those whose
+/// exporterhelper `sending_queue` (bounded, non-blocking) is checked (otlp and
+/// otlphttp in the collector core, awss3 since contrib PR #37274).
+pub const QUEUED_TYPES: [&str; 3] = ["otlp", "otlphttp", "awss3"];
 
 /// The fan-out section of `kof-route routes`.
 pub fn listing() -> String {
@@ -139,11 +163,14 @@ pub fn listing() -> String {
             .filter(|f| !k.requires.contains(f))
             .map(|f| format!("--{f}"))
             .collect();
+        let optional = match optional.is_empty() {
+            true => String::new(),
+            false => format!("{} optional; ", optional.join(", ")),
+        };
         out.push_str(&format!(
-            "{}\n  needs:   {} ({} optional; --fanout-queue, --fanout-queue-size, --kernel for every kind)\n  changes: {}\n",
+            "{}\n  needs:   {} ({optional}--fanout-queue, --fanout-queue-size, --kernel for every kind)\n  changes: {}\n",
             k.name,
             needs.join(", "),
-            optional.join(", "),
             k.about
         ));
     }

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 pub mod check;
 pub mod edit;
+mod file;
 pub mod kernel;
 pub mod kinds;
 
@@ -107,7 +108,7 @@ pub fn plan_into(args: &FanoutArgs, cluster: (&str, &str), route: &mut RouteSpec
         let kernel = kernel::Kernel::load(args.kernel.as_deref())?;
         for signal in ["logs", "metrics"]
             .iter()
-            .filter(|s| !f.kind.signals.contains(s))
+            .filter(|s| !f.filters.iter().any(|(c, _)| c == *s))
         {
             if !kernel.items(signal).is_empty() {
                 route.warnings.push(format!(
@@ -139,9 +140,9 @@ pub fn plan(
     let Some(kind) = kind else {
         return Ok(None);
     };
+    let (exporter, definition, signals, extensions, env) = destination(kind, args)?;
     let kernel = kernel::Kernel::load(args.kernel.as_deref())?;
-    let filters: Vec<(&'static str, Value)> = kind
-        .signals
+    let filters: Vec<(&'static str, Value)> = signals
         .iter()
         .filter_map(|s| kernel.filter(s).map(|f| (*s, f)))
         .collect();
@@ -149,7 +150,7 @@ pub fn plan(
         return usage(format!(
             "the kernel keeps nothing --fanout {} carries ({}); give --kernel a file with such items",
             kind.name,
-            kind.signals.join(", ")
+            signals.join(", ")
         ));
     }
     let disk = match (args.fanout_queue.as_deref(), kind.queue) {
@@ -167,18 +168,12 @@ pub fn plan(
             "--fanout-queue-size: expected 1 to 10000 batches (the queue must stay bounded)",
         );
     }
-    let secret = match args.fanout_secret.as_deref().or(kind.default_secret) {
-        None | Some("none") => None,
-        Some(s) => Some(names::object_name("fanout-secret", s)?),
-    };
-    let mut settings = settings(kind, args)?;
-    let (extensions, env) = credentials(kind, secret.as_deref(), &mut settings);
     refuse_aws_clash(&env, route)?;
     let prefix = args.fanout_prefix.as_deref().map(prefix).transpose()?;
     Ok(Some(FanoutSpec {
         kind,
-        exporter: format!("{}/{OWNED}", kind.exporter),
-        definition: (kind.build)(&settings),
+        exporter,
+        definition,
         prefix,
         filters,
         extensions,
@@ -188,6 +183,36 @@ pub fn plan(
         disk,
         queue_size,
     }))
+}
+
+/// The exporter, its settings and signals, and the credentials it reads.
+type Destination = (
+    String,
+    Value,
+    Vec<&'static str>,
+    Vec<(String, Value)>,
+    Vec<SecretEnv>,
+);
+
+fn destination(kind: &Kind, args: &FanoutArgs) -> Checked<Destination> {
+    if let (true, Some(path)) = (kind.from_file, &args.fanout_exporter_file) {
+        let d = file::load(path)?;
+        return Ok((d.name, d.definition, d.signals, Vec::new(), d.env));
+    }
+    let secret = match args.fanout_secret.as_deref().or(kind.default_secret) {
+        None | Some("none") => None,
+        Some(s) => Some(names::object_name("fanout-secret", s)?),
+    };
+    let mut settings = settings(kind, args)?;
+    let (extensions, env) = credentials(kind, secret.as_deref(), &mut settings);
+    let exporter = format!("{}/{OWNED}", kind.exporter);
+    Ok((
+        exporter,
+        (kind.build)(&settings),
+        kind.signals.to_vec(),
+        extensions,
+        env,
+    ))
 }
 
 fn settings(kind: &Kind, args: &FanoutArgs) -> Checked<kinds::Settings> {
