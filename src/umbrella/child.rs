@@ -18,8 +18,9 @@ use serde_json::{Value, json};
 /// The kof-child version that first has the `fromManagement` switch.
 const SWITCH_SINCE: (u64, u64) = (1, 10);
 
-/// kof-child's values the chart merges into the management cluster's
-/// kof-collectors values after the switch's own: (path, what it is).
+/// kof-child's values that its chart merges into the management cluster's
+/// kof-collectors values after the switch's own (mergeOverwrite in kof-child
+/// 1.10.0's MultiClusterService template), so they win over the route.
 const MERGED_AFTER_THE_ROUTE: [&[&str]; 2] = [&["fromManagement", "collectors"], &["collectors"]];
 
 fn has_switch(child: &Release<'_>) -> bool {
