@@ -517,13 +517,22 @@ fn a_raw_nel_is_a_line_break_as_in_kubernetes() {
     differential(&[nested.to_string()]);
 }
 
-/// Item 11: a raw LS or PS (U+2028, U+2029) is a line break to go-yaml v2
-/// too, kept as text where it folds. kof-route does not follow that folding:
-/// it refuses such a document, naming it, rather than read it otherwise.
+/// Item 11, issue 25 item 4: a raw LS or PS (U+2028, U+2029) is a line break
+/// to go-yaml v2 that it keeps as itself in a scalar's text. Inside a quoted
+/// scalar between two non-blanks that is the character kof-route keeps: the
+/// collector is routed and kubectl reads the same text. Beside a blank,
+/// go-yaml drops the blank: kof-route refuses the document, naming it,
+/// without echoing the character.
 #[test]
-fn a_raw_line_or_paragraph_separator_in_a_parsed_document_is_refused() {
+fn a_raw_line_or_paragraph_separator_in_a_parsed_document_is_read_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
     for c in ['\u{2028}', '\u{2029}'] {
         let input = collector(&format!("  podAnnotations:\n    note: \"a{c}b\"\n"));
+        let run = support::run(&support::route_flags("mothership"), input.as_bytes());
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let read = support::kube::read(dir.path(), &run.stdout).unwrap();
+        assert_eq!(read[0]["spec"]["podAnnotations"]["note"], format!("a{c}b"));
+        let input = collector(&format!("  podAnnotations:\n    note: \"a {c}b\"\n"));
         let run = support::run(&support::route_flags("mothership"), input.as_bytes());
         assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(run.stdout.is_empty());
@@ -543,7 +552,7 @@ fn a_raw_line_or_paragraph_separator_in_a_parsed_document_is_refused() {
 }
 
 /// Tagged scalars, merges and aliases as values: read as kubectl reads them,
-/// or refused (`!!binary`, `!!timestamp`: kof-route does not decode them).
+/// or refused.
 #[test]
 fn tags_merges_and_aliases_read_as_kubectl_reads_them() {
     let bodies = [

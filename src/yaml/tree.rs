@@ -48,6 +48,7 @@ fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError>
     options.emit_anchor_events = true;
     let mut b = Builder {
         text,
+        separators: goyaml::separators(text),
         open: Vec::new(),
         exempt: Vec::new(),
         events: Parser::new_from_str_with_options(text, options),
@@ -62,6 +63,18 @@ fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError>
         let (event, span) = b.next()?;
         match event {
             Event::StreamEnd => {
+                if let Some(&(at, _)) = b.separators.iter().find(|s| !s.1) {
+                    let line = text[..at].matches('\n').count() + 1;
+                    return Err(SyntaxError {
+                        line,
+                        column: text[..at]
+                            .rsplit('\n')
+                            .next()
+                            .map_or(0, |l| l.chars().count())
+                            + 1,
+                        message: goyaml::SEPARATOR.into(),
+                    });
+                }
                 return goyaml::tabs(text, &b.exempt)
                     .map(|()| value)
                     .map_err(|(line, message)| SyntaxError {
@@ -93,6 +106,9 @@ fn at(span: &Span, message: &str) -> SyntaxError {
 
 struct Builder<'a> {
     text: &'a str,
+    /// Each raw LS or PS (byte offset), and whether a scalar holds it where
+    /// go-yaml reads it as here.
+    separators: Vec<(usize, bool)>,
     /// The first line of each open collection, and whether it is a flow.
     open: Vec<(usize, bool)>,
     /// Lines inside flows and multi-line scalars, where go-yaml takes a
@@ -149,6 +165,11 @@ impl<'a> Builder<'a> {
             }
             Event::Scalar(_, ScalarStyle::Plain, ..) if in_flow => {
                 goyaml::flow_plain(self.text, span)?;
+                goyaml::keep_separators(self.text, span, &mut self.separators);
+            }
+            Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
+                goyaml::keep_separators(self.text, span, &mut self.separators);
+                self.exempt.push(goyaml::scalar_lines(span));
             }
             Event::Scalar(_, ScalarStyle::Plain, ..) => {}
             Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, ..) => {
@@ -156,7 +177,6 @@ impl<'a> Builder<'a> {
                 let (_, last) = goyaml::scalar_lines(span);
                 self.exempt.push((span.start.line(), last));
             }
-            Event::Scalar(..) => self.exempt.push(goyaml::scalar_lines(span)),
             _ => {}
         }
         Ok(())

@@ -24,6 +24,9 @@ const TAG: &str = "a tag followed by a flow indicator, which Kubernetes reads as
                    of the tag";
 const ANCHOR: &str = "an anchor name go-yaml (Kubernetes) does not read (letters, digits, \
                       '-' and '_' only)";
+pub(super) const SEPARATOR: &str = "a raw line or paragraph separator (U+2028, U+2029) \
+    outside a quoted or flow scalar, or beside a blank, which Kubernetes reads as a line \
+    break: write it escaped in a double-quoted string";
 const TAB: &str = "a tab where go-yaml (Kubernetes) expects indentation or a space";
 
 /// Whether the plain scalar at `span` in a flow collection reads as in go-yaml.
@@ -42,6 +45,33 @@ pub(super) fn flow_plain(text: &str, span: &Span) -> Result<(), &'static str> {
     match after {
         [b':', b',' | b'[' | b']' | b'{' | b'}', ..] => Err(COLON),
         _ => Ok(()),
+    }
+}
+
+/// Every raw LS and PS of `text`, none yet known to read as go-yaml reads it.
+pub(super) fn separators(text: &str) -> Vec<(usize, bool)> {
+    match text.is_ascii() {
+        true => Vec::new(),
+        false => text
+            .match_indices(['\u{2028}', '\u{2029}'])
+            .map(|(i, _)| (i, false))
+            .collect(),
+    }
+}
+
+/// Mark the separators inside the quoted or flow plain scalar at `span` that
+/// stand between two non-blanks: go-yaml keeps such a break as itself, which
+/// is the character the parser here keeps (beside a blank, go-yaml drops the
+/// blank).
+pub(super) fn keep_separators(text: &str, span: &Span, seps: &mut [(usize, bool)]) {
+    let Some(range) = span.byte_range() else {
+        return;
+    };
+    let blank = |c: Option<char>| matches!(c, None | Some(' ' | '\t' | '\n'));
+    for (at, ok) in seps.iter_mut().filter(|(at, _)| range.contains(at)) {
+        let before = text[..*at].chars().next_back();
+        let after = text[*at + 3..].chars().next();
+        *ok = !blank(before) && !blank(after);
     }
 }
 

@@ -10,26 +10,11 @@ use serde_saphyr::granit_parser::Tag;
 /// go-yaml (v2 and v3, like libyaml) takes NEL, LS and PS for line breaks,
 /// as YAML 1.1 does; the parser here, YAML 1.2, takes them for text. A NEL
 /// is a newline to go-yaml, wherever it stands (it reads it as `\n`): it is
-/// one here too. An LS or PS is a break that stays in a folded scalar's text;
-/// rather than guess that folding, the document is refused.
+/// one here too. An LS or PS is a break go-yaml keeps as itself in a scalar's
+/// text: `goyaml::separators` accepts it only where that reads as here.
 pub(super) fn yaml11_breaks(text: &str) -> Result<std::borrow::Cow<'_, str>, SyntaxError> {
     if text.is_ascii() {
         return Ok(text.into());
-    }
-    if let Some(at) = text.find(['\u{2028}', '\u{2029}']) {
-        let line = text[..at].matches('\n').count() + 1;
-        let column = text[..at]
-            .rsplit('\n')
-            .next()
-            .map_or(0, |l| l.chars().count())
-            + 1;
-        return Err(SyntaxError {
-            line,
-            column,
-            message: "a raw line or paragraph separator (U+2028, U+2029), which Kubernetes \
-                reads as a line break: write it escaped in a double-quoted string"
-                .into(),
-        });
     }
     Ok(match text.contains('\u{85}') {
         true => text.replace('\u{85}', "\n").into(),
