@@ -4,11 +4,13 @@
 //! every component `service` references is defined, every authenticator is a
 //! defined and enabled extension, no exporter is null, every pipeline exports
 //! somewhere, every `${env:NAME}` has a source in `spec.env`, and every signal
-//! carries one cluster identity (`identity`). This module only reads; it must
+//! carries one cluster identity (`identity`), and the fan-out's isolation
+//! rules hold (`fanout`). This module only reads; it must
 //! not edit, and must never print a value it reads other than cluster names.
 
 use crate::kof::is_credential_var;
 
+mod fanout;
 pub mod identity;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -79,7 +81,7 @@ pub fn routed(doc: &Value, config: &Value, introduced: &BTreeSet<String>) -> Vec
     ca_files(doc, config, &mut out);
     env_refs(doc, config, introduced, &mut out);
     identity::problems(doc, config, &mut out);
-    crate::fanout::check::problems(config, &mut out);
+    fanout::problems(config, &mut out);
     out
 }
 

@@ -11,6 +11,7 @@ use crate::edit::{self, Edit, Op};
 use crate::read::{Doc, Stream};
 use crate::routes::RouteSpec;
 use crate::select::{self, KindSpec, Role};
+pub use crate::write::Routed;
 use crate::{export, inplace, redact, write, yaml};
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
@@ -60,44 +61,6 @@ fn problems_routed(doc: &Value, kind: &KindSpec, wrote: &BTreeSet<String>) -> Ve
             severity: Severity::Error,
             message: e.to_string(),
         }],
-    }
-}
-
-/// What routing one selected document produced.
-pub struct Routed {
-    pub index: usize,
-    pub id: DocId,
-    pub collector: bool,
-    pub edits: Vec<Edit>,
-    /// The document's new bytes, when it changed.
-    pub after: Option<Vec<u8>>,
-    /// Why the new bytes were written from the tree rather than in place.
-    pub fallback: Option<inplace::Fallback>,
-    /// The resource before and after, redacted, for `diff`.
-    pub review: Option<(String, String)>,
-    /// The edits as one kustomize patch entry, for `export`.
-    pub patch: Option<Value>,
-    /// A `kof` umbrella release that was routed.
-    pub umbrella: bool,
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
-}
-
-impl Routed {
-    pub fn new(index: usize, id: DocId, collector: bool) -> Routed {
-        Routed {
-            index,
-            id,
-            collector,
-            edits: Vec::new(),
-            after: None,
-            fallback: None,
-            review: None,
-            patch: None,
-            umbrella: false,
-            errors: Vec::new(),
-            warnings: Vec::new(),
-        }
     }
 }
 

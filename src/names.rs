@@ -1,10 +1,25 @@
 //! Validation support: the shapes a setting's value may take.
 //!
 //! Kubernetes names (RFC 1123), DNS names, AWS regions, CloudWatch names, URLs,
-//! env var names and secret keys; each rejection names the flag or key. Pure
-//! functions over strings: nothing here knows about routes or manifests.
+//! env var names and secret keys; each rejection names the flag or key; and
+//! `kind_of`, the word messages use for a value's type (below `select`, `edit`
+//! and `cli`, which all say it). Pure functions over strings and values:
+//! nothing here knows about routes or manifests.
 
+use serde_json::Value;
 use std::fmt;
+
+/// A word for a value's type, for messages.
+pub fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "mapping",
+    }
+}
 
 /// A usage error: a missing or malformed setting. Exits with status 2.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -224,7 +224,7 @@ fn config_field<'v>(doc: &'v Value, spec: &KindSpec) -> Result<&'v Value> {
         Some(other) => bail!(
             "{} is a {}, expected a mapping or a string",
             path.join("."),
-            crate::edit::apply::kind_of(other)
+            crate::names::kind_of(other)
         ),
     }
 }
@@ -245,7 +245,7 @@ pub fn parse_config_text(text: &str) -> Result<Value> {
         Value::Null => Ok(Value::Object(serde_json::Map::new())),
         other => bail!(
             "spec.config (a YAML string) holds a {}, expected a mapping",
-            crate::edit::apply::kind_of(&other)
+            crate::names::kind_of(&other)
         ),
     }
 }

@@ -3,12 +3,50 @@
 //!
 //! A patched document keeps its separator line, header comments, trailing
 //! blank lines, CRLF endings and missing final newline; every other document
-//! is written as the exact bytes it came in. Knows nothing of values.
+//! is written as the exact bytes it came in. Knows nothing of values, and
+//! nothing of the stages above it: `document` hands it `Routed` results.
 
 use crate::docid::DocId;
-use crate::document::Routed;
 use crate::edit::Edit;
 use crate::read::{Doc, Stream};
+
+/// What routing one selected document produced: what this stage writes.
+pub struct Routed {
+    pub index: usize,
+    pub id: DocId,
+    pub collector: bool,
+    pub edits: Vec<Edit>,
+    /// The document's new bytes, when it changed.
+    pub after: Option<Vec<u8>>,
+    /// Why the new bytes were written from the tree rather than in place.
+    pub fallback: Option<crate::inplace::Fallback>,
+    /// The resource before and after, redacted, for `diff`.
+    pub review: Option<(String, String)>,
+    /// The edits as one kustomize patch entry, for `export`.
+    pub patch: Option<serde_json::Value>,
+    /// A `kof` umbrella release that was routed.
+    pub umbrella: bool,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Routed {
+    pub fn new(index: usize, id: DocId, collector: bool) -> Routed {
+        Routed {
+            index,
+            id,
+            collector,
+            edits: Vec::new(),
+            after: None,
+            fallback: None,
+            review: None,
+            patch: None,
+            umbrella: false,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
 
 /// The result of a successful run. The output stream is written from the
 /// input's own bytes plus the patched documents, so it is never held twice.

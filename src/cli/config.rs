@@ -88,7 +88,7 @@ pub fn file_args(text: &str, given: &dyn Fn(&str) -> bool) -> Result<Vec<String>
         other => {
             return Err(format!(
                 "expected a mapping of flag names, found a {}",
-                crate::edit::apply::kind_of(&other)
+                crate::names::kind_of(&other)
             ));
         }
     };

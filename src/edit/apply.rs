@@ -8,22 +8,11 @@
 //! module knows nothing of routes or output formats.
 
 use super::{Edit, Op, Seg, get};
+use crate::names::kind_of;
 use anyhow::{Result, anyhow, bail};
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, PatchOperation, RemoveOperation, ReplaceOperation};
 use serde_json::{Map, Value};
-
-/// A word for a value's type, for messages.
-pub fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "mapping",
-    }
-}
 
 /// A path for messages: `exporters.otlphttp/logs`.
 pub fn dotted(path: &[Seg]) -> String {

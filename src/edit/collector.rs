@@ -34,7 +34,7 @@ pub fn edits(
     }
     let mut edits = d.edits;
     let route_env: Vec<&str> = route.env.iter().map(|e| e.name.as_str()).collect();
-    let fanout = crate::fanout::edit::edits(
+    let fanout = super::fanout::edits(
         index,
         doc,
         config,

@@ -13,6 +13,7 @@ use std::fmt;
 
 pub mod apply;
 pub mod collector;
+pub(crate) mod fanout;
 pub mod identity;
 pub mod opencost;
 

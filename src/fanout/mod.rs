@@ -4,8 +4,9 @@
 //! Validation stage: `plan` turns the `--fanout*` and `--kernel` flags into
 //! one checked `FanoutSpec` beside the route's spec (destination from the
 //! `kinds` table, kernel from `kernel`, credentials as Secret references
-//! only). `edit` drafts it into each collector as ordinary edits, `check`
-//! holds the isolation rules. This module reads no manifest and writes no
+//! only). `edit::fanout` drafts it into each collector as ordinary edits,
+//! `check::fanout` holds the isolation rules; both import this module, so it
+//! imports neither. This module reads no manifest and writes no
 //! edit; every component it names carries the reserved `kof-kernel` name.
 
 use crate::cli::fanout::FanoutArgs;
@@ -13,8 +14,6 @@ use crate::names::{self, Checked, usage};
 use crate::routes::{RouteSpec, SecretEnv};
 use serde_json::{Value, json};
 
-pub mod check;
-pub mod edit;
 mod file;
 pub mod kernel;
 pub mod kinds;

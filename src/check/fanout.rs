@@ -9,8 +9,8 @@
 //! connector excepted); a kernel pipeline is forward -> filter first -> ...
 //! -> `batch/kof-kernel` -> one kernel exporter, with no `debug`. It only reads.
 
-use super::owned;
-use crate::check::{Problem, Severity};
+use super::{Problem, Severity};
+use crate::fanout::owned;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
