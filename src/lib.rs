@@ -20,6 +20,7 @@ pub mod document;
 pub mod edit;
 pub mod export;
 pub mod fanout;
+pub mod identity;
 pub mod inplace;
 pub mod kof;
 pub mod log;

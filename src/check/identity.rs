@@ -14,7 +14,8 @@
 //! values it reads.
 
 use super::{Problem, error, list};
-use crate::edit::identity::{ATTRIBUTES, ENV_VAR, LABELS, Part, takes_data_in};
+use crate::edit::identity::takes_data_in;
+use crate::identity::{ATTRIBUTES, ENV_VAR, LABELS, Part};
 use crate::kof::METRICS_EXPORTER;
 use serde_json::Value;
 

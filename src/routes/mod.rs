@@ -9,7 +9,7 @@
 //! command-line layer, the only place that names a route.
 
 use crate::cli::{RouteArgs, Setting};
-use crate::edit::identity::Identity;
+use crate::identity::Identity;
 use crate::names::Checked;
 use serde_json::{Map, Value};
 

@@ -6,8 +6,8 @@
 //! queue. Pure: it drafts no edit (`super` turns the difference into edits)
 //! and must not branch on a route or destination name.
 
-use crate::edit::identity::Identity;
 use crate::fanout::{FanoutSpec, OWNED, kinds::Queue, owned};
+use crate::identity::Identity;
 use serde_json::{Map, Value, json};
 
 /// The owned state one collector should have.
