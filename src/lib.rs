@@ -19,6 +19,7 @@ pub mod docid;
 pub mod document;
 pub mod edit;
 pub mod export;
+pub mod exporter_file;
 pub mod fanout;
 pub mod identity;
 pub mod inplace;

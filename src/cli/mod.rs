@@ -12,7 +12,6 @@ use std::path::PathBuf;
 
 pub mod config;
 pub mod docs;
-pub mod fanout;
 pub mod plan;
 mod settings;
 pub use settings::Setting;
@@ -303,7 +302,7 @@ pub struct RouteArgs {
     #[arg(long, env = "KOF_ROUTE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
-    pub fanout: fanout::FanoutArgs,
+    pub fanout: crate::fanout::FanoutArgs,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! not read the manifest stream or know how a route is applied.
 
 use super::{RouteArgs, Setting};
+use crate::fanout::{self, FanoutArgs};
 pub use crate::names::UsageError;
 use crate::names::{self, Checked, usage};
 use crate::routes::{self, Route, RouteSpec};
@@ -165,7 +166,7 @@ impl Plan {
             )?,
         };
         let mut spec = (route.build)(args)?.with_cluster(&cluster.name, &cluster.namespace);
-        crate::fanout::plan_into(&args.fanout, (&cluster.name, &cluster.namespace), &mut spec)?;
+        with_fanout(&args.fanout, (&cluster.name, &cluster.namespace), &mut spec)?;
         let given: Vec<&'static str> = args
             .settings()
             .iter()
@@ -209,6 +210,29 @@ fn carried(args: &RouteArgs, cluster: &ClusterId) -> Checked<Vec<(&'static str, 
         ));
     }
     Ok(out)
+}
+
+/// Put the fan-out of `args` into `route`, with a warning for what the
+/// destination cannot carry of the kernel.
+fn with_fanout(args: &FanoutArgs, cluster: (&str, &str), route: &mut RouteSpec) -> Checked<()> {
+    let fanout = fanout::plan(args, cluster, &route.env)?;
+    if let Some(f) = &fanout {
+        let kernel = fanout::kernel::Kernel::load(args.kernel.as_deref())?;
+        for signal in ["logs", "metrics"]
+            .iter()
+            .filter(|s| !f.filters.iter().any(|(c, _)| c == *s))
+        {
+            if !kernel.items(signal).is_empty() {
+                route.warnings.push(format!(
+                    "--fanout {} carries no {signal}: the kernel's {signal} items are not sent; \
+                     --fanout s3 or otlp carries both",
+                    f.kind.name
+                ));
+            }
+        }
+    }
+    route.fanout = fanout;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@
 
 use super::kinds::QUEUED_TYPES;
 use super::owned;
+use crate::exporter_file::SecretEnv;
+use crate::exporter_file::ThirdParty;
 use crate::names::{Checked, UsageError, usage};
-use crate::routes::SecretEnv;
-use crate::routes::third_party::ThirdParty;
 use serde_json::Value;
 use std::path::Path;
 

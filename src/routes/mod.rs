@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 mod regional;
 pub mod third_party;
 
-pub use third_party::SecretEnv;
+pub use crate::exporter_file::SecretEnv;
 
 /// One route.
 pub struct Route {

@@ -1,8 +1,9 @@
-//! Flags, part three: the fan-out's settings (`--fanout`, `--fanout-*`,
-//! `--kernel`), as plain data. Like every route flag, each is also a
-//! `KOF_ROUTE_*` variable and a config-file key. Nothing here validates:
-//! `fanout::plan` turns them into a checked `FanoutSpec`, and refuses a
-//! setting the chosen destination does not use.
+//! Fan-out, flags: the fan-out's settings (`--fanout`, `--fanout-*`,
+//! `--kernel`), as plain data; `cli` parses into them (flattened into the
+//! route's settings). Like every route flag, each is also a `KOF_ROUTE_*`
+//! variable and a config-file key. Nothing here validates: `plan` turns them
+//! into a checked `FanoutSpec`, and refuses a setting the chosen destination
+//! does not use. It must not import `cli`.
 
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -13,7 +14,7 @@ fn kinds() -> PossibleValuesParser {
     PossibleValuesParser::new(
         std::iter::once(PossibleValue::new("none").help("No second destination (the default)"))
             .chain(
-                crate::fanout::kinds::KINDS
+                super::kinds::KINDS
                     .iter()
                     .map(|k| PossibleValue::new(k.name).help(k.about)),
             ),
