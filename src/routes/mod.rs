@@ -8,15 +8,18 @@
 //! spec the same way), so adding a route is one entry here. This is, with the
 //! command-line layer, the only place that names a route.
 
-use crate::cli::{RouteArgs, Setting};
 use crate::identity::Identity;
 use crate::names::Checked;
 use serde_json::{Map, Value};
 
+mod args;
 mod regional;
+mod settings;
 pub mod third_party;
 
 pub use crate::exporter_file::SecretEnv;
+pub use args::RouteArgs;
+pub use settings::Setting;
 
 /// One route.
 pub struct Route {

@@ -4,8 +4,8 @@
 //! them, with KOF's exporter and endpoint tables, into a `RouteSpec`. Knows
 //! nothing of documents.
 
+use super::RouteArgs;
 use super::{OpenCostSpec, Repoint, RouteSpec, SecretEnv};
-use crate::cli::RouteArgs;
 use crate::kof::{self, CA_DIR, CA_VOLUME, Exporter, Layout, Purpose, Regional};
 use crate::names::{self, Checked, usage};
 use serde_json::{Map, Value, json};

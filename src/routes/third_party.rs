@@ -5,8 +5,8 @@
 //! read and validated by `crate::exporter_file` (which fan-out shares); this
 //! module only turns a `ThirdParty` into a route spec.
 
+use super::RouteArgs;
 use super::RouteSpec;
-use crate::cli::RouteArgs;
 use crate::exporter_file::{Pipelines, SecretEnv, ThirdParty};
 use crate::kof::{self, SIGNALS};
 use crate::names::{self, Checked, usage};

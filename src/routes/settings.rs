@@ -1,5 +1,6 @@
-//! Flags, part two: which route settings were given, by name, for the rules
-//! of which route uses which, and typed views of a few fields. No validation.
+//! Flags, the route's part two: which route settings were given, by name, for
+//! the rules of which route uses which (`REGISTRY`'s `accepts`/`requires`),
+//! and typed views of a few fields. No validation; it must not import `cli`.
 
 use super::RouteArgs;
 use crate::kof::{Layout, Purpose};
