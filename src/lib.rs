@@ -40,19 +40,22 @@ use cli::plan::Plan;
 use document::{Outputs, Selected};
 pub use write::Rendered;
 
-/// Split and check `input`, and find the documents routed one by one.
-fn scan(input: &[u8]) -> Result<(read::Stream<'_>, Vec<usize>)> {
-    read::scan(
-        input,
-        &select::needles(&select::DOCUMENT_ROLES),
-        select::may_be_kind,
-    )
+/// Split and check `input`, and find the documents routed one by one and,
+/// from the same search, those that may be a Flux HelmRelease (a stream with
+/// collectors must hold none: `umbrella::refuse_mixed`).
+fn scan(input: &[u8]) -> Result<(read::Stream<'_>, Vec<usize>, Vec<usize>)> {
+    let documents = select::needles(&select::DOCUMENT_ROLES);
+    let releases = select::needles(&[select::Role::FluxRelease]);
+    let (stream, found) = read::scan(input, &[&documents, &releases], select::may_be_kind)?;
+    let mut found = found.into_iter();
+    let candidates = found.next().unwrap_or_default();
+    Ok((stream, candidates, found.next().unwrap_or_default()))
 }
 
 /// The select stage alone: split `input` and parse the documents the kind
 /// table recognises, in stream order.
 pub fn select(input: &[u8]) -> Result<(read::Stream<'_>, Vec<Selected>)> {
-    let (stream, candidates) = scan(input)?;
+    let (stream, candidates, _) = scan(input)?;
     let selected: Vec<Option<Selected>> = candidates
         .iter()
         .map(|&i| document::select_one(&stream, i))
@@ -79,7 +82,7 @@ pub fn render_for_export<'a>(plan: &Plan, input: &'a [u8]) -> Result<Rendered<'a
 /// As `render`, with the given extra outputs (`Outputs::TREE`: every patched
 /// document written from its tree, the reference for the in-place writer).
 pub fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result<Rendered<'a>> {
-    let (stream, candidates) = scan(input)?;
+    let (stream, candidates, releases_maybe) = scan(input)?;
     let routed = candidates
         .iter()
         .map(|&i| document::route(&plan.spec, &stream, i, outputs));
@@ -94,7 +97,7 @@ pub fn render_with<'a>(plan: &Plan, input: &'a [u8], outputs: Outputs) -> Result
     // No collector: the stream may be the `kof` umbrella, which names them.
     let mut releases = 0;
     if collectors > 0 {
-        umbrella::refuse_mixed(&stream, input)?;
+        umbrella::refuse_mixed(&stream, &releases_maybe)?;
     } else {
         let export = |render: &[u8]| Ok(render_for_export(plan, render)?.patches);
         for r in umbrella::route(plan, &stream, input, &export, outputs.review)? {

@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 use memchr::memmem;
 
 mod candidates;
-pub use candidates::{candidates, find, kind_line_allows, may_hide_words};
+pub use candidates::{candidates, find, find_each, kind_line_allows};
 
 /// A UTF-8 byte-order mark, which Kubernetes tolerates at the start of a stream.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -219,17 +219,18 @@ fn check_bytes(stream: &Stream<'_>, body: &[u8]) -> Result<()> {
     )
 }
 
-/// Split `input`, refuse bytes no YAML reader accepts, and find the candidates:
-/// documents holding every needle of a group whose top-level kind line, if it
-/// can be read, names a kind `may_be_kind` accepts.
+/// Split `input`, refuse bytes no YAML reader accepts, and find the candidates
+/// for each set of needle groups in `sets` (one list per set, in order), from
+/// one search of the input: documents holding every needle of a group whose
+/// top-level kind line, if it can be read, names a kind `may_be_kind` accepts.
 pub fn scan<'a>(
     input: &'a [u8],
-    needles: &[Vec<&[u8]>],
+    sets: &[&[Vec<&[u8]>]],
     may_be_kind: fn(&[u8]) -> bool,
-) -> Result<(Stream<'a>, Vec<usize>)> {
+) -> Result<(Stream<'a>, Vec<Vec<usize>>)> {
     let stream = split(input);
     check_bytes(&stream, &input[stream.bom.len()..])?;
-    let found = find(&stream, input, needles, may_be_kind);
+    let found = find_each(&stream, input, sets, may_be_kind);
     Ok((stream, found))
 }
 
@@ -335,8 +336,30 @@ mod tests {
     fn a_document_that_may_spell_words_with_escapes_is_a_candidate() {
         let input = b"kind: \"OpenTelemetry\\u0043ollector\"\n---\nkind: ConfigMap\n---\nkind: \"Deploy\\x6dent\"\nmetadata: {labels: {app.kubernetes.io/name: \"open\\x63ost\"}}\n---\na: 'x\\y'\n";
         let groups: [Vec<&[u8]>; 1] = [vec![b"OpenTelemetryCollector"]];
-        let (_, found) = scan(input, &groups, |w| w == b"OpenTelemetryCollector").unwrap();
-        assert_eq!(found, [0, 2]);
+        let (_, found) = scan(input, &[&groups], |w| w == b"OpenTelemetryCollector").unwrap();
+        assert_eq!(found, [[0, 2]]);
+    }
+
+    #[test]
+    fn one_scan_for_several_sets_finds_what_a_scan_for_each_finds() {
+        let input = b"kind: OpenTelemetryCollector\n---\nkind: HelmRelease\n---\nkind: \"Helm\\x52elease\"\n---\nkind: Deployment\nx: opencost\n---\nkind: ConfigMap\ndata: {a: HelmRelease}\n---\nkind: Deployment\n";
+        let collectors: Vec<Vec<&[u8]>> = vec![
+            vec![b"OpenTelemetryCollector"],
+            vec![b"Deployment", b"opencost"],
+        ];
+        let releases: Vec<Vec<&[u8]>> = vec![vec![b"HelmRelease"]];
+        let may_be = |w: &[u8]| {
+            [
+                &b"OpenTelemetryCollector"[..],
+                b"Deployment",
+                b"HelmRelease",
+            ]
+            .contains(&w)
+        };
+        let (stream, found) = scan(input, &[&collectors, &releases], may_be).unwrap();
+        let each = [&collectors, &releases].map(|set| find(&stream, input, set, may_be));
+        assert_eq!(found, each);
+        assert_eq!(found, [vec![0, 2, 3], vec![1, 2]]);
     }
 
     #[test]

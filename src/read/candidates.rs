@@ -66,16 +66,30 @@ pub fn find(
     needles: &[Vec<&[u8]>],
     may_be_kind: fn(&[u8]) -> bool,
 ) -> Vec<usize> {
+    find_each(stream, input, &[needles], may_be_kind)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// The candidates for each set of needle groups in `sets`, from one search
+/// of the input for all of their first needles and one for escapes: a run
+/// that needs the documents of several kind sets reads the stream once.
+pub fn find_each(
+    stream: &Stream<'_>,
+    input: &[u8],
+    sets: &[&[Vec<&[u8]>]],
+    may_be_kind: fn(&[u8]) -> bool,
+) -> Vec<Vec<usize>> {
     let body = &input[stream.bom.len()..];
-    let firsts = firsts(needles);
-    let found = docs_containing(stream, body, &firsts);
-    decide(
-        stream,
-        needles,
-        found,
-        escaped_docs(stream, body),
-        may_be_kind,
-    )
+    let all_firsts: Vec<&[u8]> = sets.iter().flat_map(|groups| firsts(groups)).collect();
+    let mut hits = docs_containing(stream, body, &all_firsts).into_iter();
+    let escaped = escaped_docs(stream, body);
+    sets.iter()
+        .map(|groups| {
+            let first_hits = hits.by_ref().take(firsts(groups).len()).collect();
+            decide(stream, groups, first_hits, escaped.clone(), may_be_kind)
+        })
+        .collect()
 }
 
 /// The candidates, given the documents holding each group's first needle
@@ -109,13 +123,8 @@ fn spells(bytes: &[u8], at: usize) -> bool {
     matches!(bytes.get(at + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r'))
 }
 
-/// Could a double-quoted scalar in `raw` spell a letter with an escape?
-pub fn may_hide_words(raw: &[u8]) -> bool {
-    memchr::memchr(b'"', raw).is_some() && memchr::memchr_iter(b'\\', raw).any(|at| spells(raw, at))
-}
-
-/// The documents holding an escape that may spell a letter (see
-/// `may_hide_words`, which also wants a double quote), in one pass.
+/// The documents holding an escape that may spell a letter (`decide` also
+/// wants a double quote), in one pass.
 fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
     stream.docs_holding(memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)))
 }

@@ -28,24 +28,12 @@ fn releases(stream: &Stream<'_>, input: &[u8]) -> Result<Vec<Selected>> {
 }
 
 /// A stream with collectors is routed as a render; a HelmRelease in it as
-/// well would be left as it is, so such a stream is refused.
-pub(crate) fn refuse_mixed(stream: &Stream<'_>, input: &[u8]) -> Result<()> {
-    // Every run with collectors comes here, so the documents are found with
-    // one SIMD search for the kind (and the escapes that could spell it)
-    // rather than the candidate scan's automaton. Measured with callgrind on
-    // the 1.11 render, mothership: 12.20 M instructions without this check,
-    // 12.60 M with the candidate scan, 12.47 M with this search (two
-    // ConfigMaps whose kind line the cheap look cannot rule out are parsed).
-    let body = &input[stream.bom.len()..];
-    let kind = select::FLUX_RELEASE.kind.as_bytes();
-    let mut docs = stream.docs_holding(memchr::memmem::find_iter(body, kind));
-    docs.extend((0..stream.docs.len()).filter(|&i| read::may_hide_words(stream.docs[i].raw)));
-    docs.sort_unstable();
-    docs.dedup();
-    for i in docs {
-        if !read::kind_line_allows(stream.docs[i].raw, select::may_be_kind) {
-            continue;
-        }
+/// well would be left as it is, so such a stream is refused. `maybe` are the
+/// documents the main scan found may be one (the kind's bytes, or an escape
+/// that could spell them, and a kind line that does not rule it out): the
+/// stream is searched once for both, not a second time here.
+pub(crate) fn refuse_mixed(stream: &Stream<'_>, maybe: &[usize]) -> Result<()> {
+    for &i in maybe {
         let Some(r) = document::select_one(stream, i)? else {
             continue;
         };
