@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
         }
     };
     if routes {
-        let saved = log::record(&argv, code);
+        let saved = log::record(&argv, &<Cli as clap::CommandFactory>::command(), code);
         if let (Some(path), true) = (saved, code != 0 && under_helm4()) {
             eprintln!(
                 "kof-route: this message is saved in {}; `kof-route log` prints it",

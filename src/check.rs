@@ -8,7 +8,7 @@
 //! rules hold (`fanout`). This module only reads; it must
 //! not edit, and must never print a value it reads other than cluster names.
 
-use crate::kof::is_credential_var;
+use crate::kof::{env_references, is_credential_var};
 
 mod fanout;
 pub mod identity;
@@ -209,26 +209,6 @@ fn extension_refs(
             }
         }
     }
-}
-
-/// Names in `${env:NAME}` references (skipping `$${...}` escapes and `:-` defaults).
-pub fn env_references(text: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    if memchr::memchr(b'$', text.as_bytes()).is_none() {
-        return found;
-    }
-    let mut rest = text;
-    while let Some(at) = rest.find("${env:") {
-        let escaped = at > 0 && rest.as_bytes()[at - 1] == b'$';
-        let after = &rest[at + 6..];
-        let end = after.find('}').unwrap_or(after.len());
-        let inner = &after[..end];
-        if !escaped && !inner.contains(":-") && !inner.is_empty() {
-            found.push(inner);
-        }
-        rest = after;
-    }
-    found
 }
 
 fn strings<'v>(v: &'v Value, out: &mut Vec<&'v str>) {

@@ -163,19 +163,11 @@ fn env_references_in(v: &Value) -> Vec<String> {
     let mut walk = vec![v];
     while let Some(v) = walk.pop() {
         match v {
-            Value::String(s) => out.extend(
-                crate::check::env_references(s)
-                    .into_iter()
-                    .map(String::from),
-            ),
+            Value::String(s) => out.extend(kof::env_references(s).into_iter().map(String::from)),
             Value::Array(a) => walk.extend(a),
             Value::Object(m) => {
                 for (k, x) in m {
-                    out.extend(
-                        crate::check::env_references(k)
-                            .into_iter()
-                            .map(String::from),
-                    );
+                    out.extend(kof::env_references(k).into_iter().map(String::from));
                     walk.push(x);
                 }
             }

@@ -1,6 +1,7 @@
 //! KOF's vocabulary, as tables: the exporters KOF's charts define, what each
 //! endpoint carries and which flag overrides it, the regional endpoints per
-//! layout, the basicauth extensions, credential env names and secret naming.
+//! layout, the basicauth extensions, credential env names, the `${env:NAME}`
+//! references of a collector config and secret naming.
 //!
 //! A new KOF exporter is one row of `EXPORTERS`; a new endpoint layout is a
 //! column of `ENDPOINTS`. This module holds data and pure functions over it:
@@ -264,6 +265,26 @@ pub fn adler32(data: &[u8]) -> u32 {
 pub fn creds_secret_for(regional: &str, namespace: &str) -> String {
     let sum = adler32(format!("kof-{regional}/{namespace}").as_bytes());
     format!("kof-vmuser-creds-admin-{sum}")
+}
+
+/// Names in a collector config's `${env:NAME}` references (skipping `$${...}` escapes and `:-` defaults).
+pub fn env_references(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    if memchr::memchr(b'$', text.as_bytes()).is_none() {
+        return found;
+    }
+    let mut rest = text;
+    while let Some(at) = rest.find("${env:") {
+        let escaped = at > 0 && rest.as_bytes()[at - 1] == b'$';
+        let after = &rest[at + 6..];
+        let end = after.find('}').unwrap_or(after.len());
+        let inner = &after[..end];
+        if !escaped && !inner.contains(":-") && !inner.is_empty() {
+            found.push(inner);
+        }
+        rest = after;
+    }
+    found
 }
 
 #[cfg(test)]

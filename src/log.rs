@@ -7,7 +7,8 @@
 //! hidden, the names (never the values) of the `KOF_ROUTE_*` variables set, its
 //! exit code and its messages to `${XDG_STATE_HOME:-~/.local/state}/kof-route/last-run.log`.
 //! Control characters are escaped. Recording is best effort: a failure to
-//! write the log never changes the run's outcome.
+//! write the log never changes the run's outcome. Every stage may `say`, so
+//! this module imports none of them: the caller hands it the flag parser.
 
 use crate::names::escape;
 use std::ffi::OsString;
@@ -43,14 +44,14 @@ pub fn path() -> Option<PathBuf> {
 
 /// Record this run (arguments `argv`, exit `code`, the messages said so far);
 /// returns the file written, or `None` when it could not be written.
-pub fn record(argv: &[OsString], code: u8) -> Option<PathBuf> {
+pub fn record(argv: &[OsString], cmd: &clap::Command, code: u8) -> Option<PathBuf> {
     let path = path()?;
     let messages = MESSAGES.lock().map(|m| m.clone()).unwrap_or_default();
     let env: Vec<String> = std::env::vars_os()
         .map(|(k, _)| k.to_string_lossy().into_owned())
         .filter(|k| k.starts_with("KOF_ROUTE") || k == "HELM_PLUGIN_NAME")
         .collect();
-    let text = report(SystemTime::now(), argv, &env, code, &messages);
+    let text = report(SystemTime::now(), argv, cmd, &env, code, &messages);
     write_locked(&path, &text).ok().map(|()| path)
 }
 
@@ -58,12 +59,13 @@ pub fn record(argv: &[OsString], code: u8) -> Option<PathBuf> {
 pub fn report(
     time: SystemTime,
     argv: &[OsString],
+    cmd: &clap::Command,
     env: &[String],
     code: u8,
     messages: &[String],
 ) -> String {
     let mut out = format!("time: {}\n", rfc3339(time));
-    out.push_str(&format!("arguments: {}\n", arguments(argv).join(" ")));
+    out.push_str(&format!("arguments: {}\n", arguments(argv, cmd).join(" ")));
     if !env.is_empty() {
         let mut env: Vec<String> = env.iter().map(|k| escape(k).into_owned()).collect();
         env.sort();
@@ -131,16 +133,16 @@ fn secret_name(flag: &str) -> bool {
     .any(|w| flag.contains(w))
 }
 
-/// Long flags of kof-route that take a value.
-fn takes_value(flag: &str) -> Option<bool> {
-    use clap::CommandFactory;
+/// Long flags of `cmd` (kof-route's parser, given by the caller: this module
+/// sits below `cli`) that take a value.
+fn takes_value(cmd: &clap::Command, flag: &str) -> Option<bool> {
     fn find(cmd: &clap::Command, flag: &str) -> Option<bool> {
         cmd.get_arguments()
             .find(|a| a.get_long() == Some(flag))
             .map(|a| a.get_action().takes_values())
             .or_else(|| cmd.get_subcommands().find_map(|s| find(s, flag)))
     }
-    find(&crate::cli::Cli::command(), flag)
+    find(cmd, flag)
 }
 
 /// A URL's `user:password@` hidden.
@@ -157,7 +159,7 @@ fn hide_userinfo(value: &str) -> String {
 
 /// The arguments as they are logged: secret-looking flags' values hidden,
 /// URLs' credentials hidden, control characters escaped, shell-quoted.
-pub fn arguments(argv: &[OsString]) -> Vec<String> {
+pub fn arguments(argv: &[OsString], cmd: &clap::Command) -> Vec<String> {
     let mut out = Vec::new();
     let mut hide_next = false;
     for arg in argv.iter().skip(1) {
@@ -171,7 +173,7 @@ pub fn arguments(argv: &[OsString]) -> Vec<String> {
                 Some((name, value)) => format!("--{name}={}", hide_userinfo(value)),
                 None => {
                     // `--flag value`: hide the value when the flag takes one (or is unknown).
-                    hide_next = secret_name(long) && takes_value(long) != Some(false);
+                    hide_next = secret_name(long) && takes_value(cmd, long) != Some(false);
                     arg.to_string()
                 }
             }
@@ -220,12 +222,16 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    fn command() -> clap::Command {
+        <crate::cli::Cli as clap::CommandFactory>::command()
+    }
+
     fn args(list: &[&str]) -> String {
         let argv: Vec<OsString> = std::iter::once("kof-route")
             .chain(list.iter().copied())
             .map(OsString::from)
             .collect();
-        arguments(&argv).join(" ")
+        arguments(&argv, &command()).join(" ")
     }
 
     #[test]
@@ -306,6 +312,7 @@ mod tests {
         let text = report(
             UNIX_EPOCH,
             &["kof-route".into()],
+            &command(),
             &["KOF_ROUTE_CONFIG".into()],
             1,
             &["kof-route: bad\u{7}\nsecond line".into()],

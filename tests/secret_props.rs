@@ -266,7 +266,17 @@ fn shown(args: &[String], input: &[u8]) -> Vec<(&'static str, String)> {
     }
     let argv: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
     let time = std::time::SystemTime::UNIX_EPOCH;
-    out.push(("the run log", log::report(time, &argv, &[], 1, &messages)));
+    out.push((
+        "the run log",
+        log::report(
+            time,
+            &argv,
+            &<kof_route::cli::Cli as clap::CommandFactory>::command(),
+            &[],
+            1,
+            &messages,
+        ),
+    ));
     out.push(("stderr", messages.join("\n")));
     out
 }
