@@ -124,9 +124,22 @@ fn spells(bytes: &[u8], at: usize) -> bool {
 }
 
 /// The documents holding an escape that may spell a letter (`decide` also
-/// wants a double quote), in one pass.
+/// wants a double quote), in one pass. After the first such escape the rest
+/// of its document is skipped: dashboards' JSON holds thousands of them.
 fn escaped_docs(stream: &Stream<'_>, body: &[u8]) -> Vec<usize> {
-    stream.docs_holding(memchr::memchr_iter(b'\\', body).filter(|&at| spells(body, at)))
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(hit) = memchr::memchr(b'\\', &body[at..]) {
+        at += hit;
+        if !spells(body, at) {
+            at += 1;
+            continue;
+        }
+        let doc = stream.doc_at(at);
+        out.push(doc);
+        at = stream.docs.get(doc + 1).map_or(body.len(), |d| d.offset);
+    }
+    out
 }
 
 /// Is a column-0 line certainly a plain top-level key (`word:`) or a
