@@ -6,9 +6,11 @@
 //! somewhere, every `${env:NAME}` has a source in `spec.env`, and every signal
 //! carries one cluster identity (`identity`), and the fan-out's isolation
 //! rules hold (`fanout`). This module only reads; it must
-//! not edit, and must never print a value it reads other than cluster names.
+//! not edit, and prints a value it reads (a component's or a cluster's name)
+//! only as `redact::shown` shows it: a name may hold anything.
 
 use crate::kof::{env_references, is_credential_var};
+use crate::redact::shown;
 
 mod fanout;
 pub mod identity;
@@ -71,7 +73,8 @@ pub fn routed(doc: &Value, config: &Value, introduced: &BTreeSet<String>) -> Vec
     for ext in &enabled {
         if !extensions.contains(*ext) {
             out.push(error(format!(
-                "service.extensions: {ext:?} is not defined in extensions"
+                "service.extensions: {:?} is not defined in extensions",
+                shown(ext)
             )));
         }
     }
@@ -152,7 +155,8 @@ fn pipelines(
                         " or connectors"
                     };
                     out.push(error(format!(
-                        "service.pipelines.{name}.{role}: {component:?} is not defined in {section}{also}"
+                        "service.pipelines.{name}.{role}: {:?} is not defined in {section}{also}",
+                        shown(component)
                     )));
                 }
             }
@@ -201,10 +205,14 @@ fn extension_refs(
             };
             let at = format!("{section}.{name}.{}", keys.join("."));
             if !extensions.contains(ext) {
-                out.push(error(format!("{at}: {ext:?} is not defined in extensions")));
+                out.push(error(format!(
+                    "{at}: {:?} is not defined in extensions",
+                    shown(ext)
+                )));
             } else if !enabled.contains(&ext) {
                 out.push(error(format!(
-                    "{at}: {ext:?} is not listed in service.extensions"
+                    "{at}: {:?} is not listed in service.extensions",
+                    shown(ext)
                 )));
             }
         }
@@ -289,6 +297,22 @@ mod tests {
                 "logs": {"receivers": ["otlp"], "exporters": ["routing/logs"]},
                 "logs/default": {"receivers": ["routing/logs"], "exporters": ["otlphttp/logs"]}}}});
         assert_eq!(problems(config, json!([{"name": "KOF_VM_USER"}])), []);
+    }
+
+    #[test]
+    fn a_name_that_looks_secret_is_not_shown() {
+        // Found by the `render` fuzz target: a pipeline listing an undefined
+        // component whose name holds a PEM marker printed it in the message.
+        let secret = "prometheu-----BEGINsremotewrite";
+        let config = json!({"exporters": {"debug": {}}, "extensions": {},
+            "service": {"extensions": [secret], "pipelines": {"metrics": {
+                "receivers": [secret], "exporters": ["debug", secret]}}}});
+        let found = problems(config, json!([]));
+        assert_eq!(found.len(), 3, "{found:?}");
+        for (_, message) in found {
+            assert!(!message.contains(secret), "{message}");
+            assert!(message.contains(crate::redact::HIDDEN), "{message}");
+        }
     }
 
     #[test]

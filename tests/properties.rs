@@ -616,3 +616,23 @@ fn fuzz_checks_over_the_seed_corpus() {
         }
     });
 }
+
+/// Inputs the fuzz targets once failed on, replayed as they were found (the
+/// first byte picks the route): tests/fuzz-regressions/.
+#[test]
+fn fuzz_checks_over_past_findings() {
+    on_thread(|| {
+        let dir = support::root().join("tests/fuzz-regressions");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("render-") {
+                fuzz_checks::render_with_route_byte(&data);
+                n += 1;
+            }
+        }
+        assert!(n > 0, "no render finding replayed");
+    });
+}

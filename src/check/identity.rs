@@ -186,7 +186,7 @@ pub fn problems(doc: &Value, config: &Value, out: &mut Vec<Problem>) {
             .iter()
             .map(|v| {
                 let shown = match v {
-                    Some(v) => format!("{v:?}"),
+                    Some(v) => format!("{:?}", crate::redact::shown(v)),
                     None => "none".to_string(),
                 };
                 let places: Vec<String> = mine
