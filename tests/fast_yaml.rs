@@ -149,6 +149,14 @@ fn agrees_on_edge_cases() {
         ("---\na: 1\n", true),
         ("a: 1\n...\n", false),
         ("a: 1\n---\nb: 2\n", false),
+        // Found by the yaml_refusals fuzz target: a marker before content on
+        // its line ends the document (the full reader refuses what follows).
+        ("a:\n  b: 1\n...  c:\n    d: 2\n", false),
+        ("a: 1\n...\tc: 2\n", false),
+        ("a: 1\n--- c: 2\n", false),
+        ("--- a: 1\n", false),
+        ("...\na: 1\n", false),
+        ("a: 1\n....: 2\n", true),
         ("%YAML 1.2\n---\na: 1\n", false),
         ("# only a comment\n", false),
         ("", false),

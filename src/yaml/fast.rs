@@ -45,6 +45,7 @@ pub(crate) fn parse_at(text: &str, depth: usize) -> Option<Value> {
         tabs: memchr::memchr(b'\t', text.as_bytes()).is_some(),
         entries: Vec::new(),
         items: Vec::new(),
+        began: false,
     };
     r.document(depth).ok()
 }
@@ -99,6 +100,15 @@ struct Reader<'a> {
     /// last.
     entries: Vec<(String, Value)>,
     items: Vec<Value>,
+    /// Whether the document's first content line is behind: a `---` or
+    /// `...` marker after it ends the document (the full reader's business).
+    began: bool,
+}
+
+/// A document marker: `---` or `...` at a line's start, then a blank or the end.
+fn is_marker(line: &str) -> bool {
+    (line.starts_with("---") || line.starts_with("..."))
+        && matches!(line.as_bytes().get(3), None | Some(b' ' | b'\t'))
 }
 
 fn spaces(line: &str) -> usize {
@@ -115,8 +125,10 @@ impl<'a> Reader<'a> {
         // A stream's documents start with their `---` marker.
         if first == Some(0) && self.lines[self.at].trim_end_matches(' ') == "---" {
             self.at += 1;
+            self.began = true;
             first = self.next_content()?;
         }
+        self.began = true;
         let Some(indent) = first else {
             return Err(Decline);
         };
@@ -135,6 +147,9 @@ impl<'a> Reader<'a> {
                 return Err(Decline);
             }
             let n = spaces(line);
+            if n == 0 && is_marker(line) && (self.began || line.trim_end_matches(' ') != "---") {
+                return Err(Decline);
+            }
             if n < line.len() && line.as_bytes()[n] != b'#' {
                 return Ok(Some(n));
             }
