@@ -28,7 +28,13 @@
 # with `target/fuzz/bin/<target> <file>`.
 #
 # Env: FUZZ_SECONDS (per target, default 60), FUZZ_JOBS (parallel workers per
-# target, default 1), FUZZ_MAX_LEN (bytes, default 65536).
+# target, default 1), FUZZ_MAX_LEN (bytes, default 65536). FUZZ_SEED and
+# FUZZ_RUNS make a run repeatable: libFuzzer's random seed and a number of
+# inputs per target instead of a time (FUZZ_SECONDS then only caps it). CI
+# runs that way, so a run fails on what the change broke, not on whatever a
+# random search happens to reach that day; the open-ended search is run by
+# hand (FUZZ_SECONDS=300 scripts/fuzz.sh) and what it finds goes into
+# tests/fuzz-regressions/, which `cargo test` replays.
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
@@ -36,6 +42,9 @@ root=$PWD
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 max_len=${FUZZ_MAX_LEN:-65536}
+repeatable=()
+[ -z "${FUZZ_SEED:-}" ] || repeatable+=(-seed="$FUZZ_SEED")
+[ -z "${FUZZ_RUNS:-}" ] || repeatable+=(-runs="$FUZZ_RUNS")
 targets=("$@")
 # Every target fuzz/Cargo.toml declares (its [[bin]] names), unless named.
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(sed -n 's/^name = "\([a-z_]*\)"$/\1/p' fuzz/Cargo.toml | grep -vx kof-route-fuzz)
@@ -74,8 +83,12 @@ for t in "${targets[@]}"; do
   cp "$CARGO_TARGET_DIR/$host/release/$t" "$out/bin/$t"
   corpus=$out/corpus/$t
   artifacts=$out/artifacts/$t
+  # A repeatable run starts from the seeds alone, as on a clean clone.
+  [ ${#repeatable[@]} -eq 0 ] || rm -rf "$corpus"
   mkdir -p "$corpus" "$artifacts"
   cp tests/hostile/*.yaml fixtures/kof-1.11/helm3/kof-collectors.yaml "$corpus/" 2>/dev/null || true
+  # What the target once failed on seeds it too.
+  for f in tests/fuzz-regressions/"$t"-*.bin; do cp "$f" "$corpus/"; done
   if [ "$t" = render ] || [ "$t" = inplace ]; then
     # These targets read their route from the first byte: seed every route.
     for f in tests/hostile/*.yaml fixtures/kof-1.11/helm*/kof-collectors.yaml fixtures/variants/*.yaml; do
@@ -94,7 +107,7 @@ for t in "${targets[@]}"; do
         { print > (out (n + 0)); lines++ }' "$f"
     done < <(find fixtures tests/hostile -name '*.yaml' | sort)
   fi
-  echo "== fuzzing $t for ${seconds}s ($jobs job(s), corpus $corpus)"
+  echo "== fuzzing $t for ${seconds}s ($jobs job(s), corpus $corpus${repeatable[*]:+, ${repeatable[*]}})"
   start=$(date +%s)
   log=$out/$t.log
   parallel=()
@@ -102,7 +115,7 @@ for t in "${targets[@]}"; do
   # Workers write fuzz-N.log into the current directory: keep them under target/fuzz.
   if (cd "$out" && "$out/bin/$t" "$corpus" -max_total_time="$seconds" -max_len="$max_len" \
       -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
-      -artifact_prefix="$artifacts/" "${parallel[@]}") >"$log" 2>&1; then
+      -artifact_prefix="$artifacts/" "${repeatable[@]}" "${parallel[@]}") >"$log" 2>&1; then
     echo "   ok after $(( $(date +%s) - start ))s: $(grep -E '^(#[0-9]+|stat::number_of_executed_units)' "$log" | tail -1)"
   else
     status=1

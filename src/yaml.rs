@@ -196,9 +196,10 @@ pub(crate) fn emit_scalar(out: &mut String, v: &Value, column: usize) {
     emit::scalar_at(out, v, column);
 }
 
-/// A mapping key (without its colon), written as `emit` writes it.
-pub(crate) fn emit_key(out: &mut String, k: &str) {
-    emit::key_text(out, k);
+/// A mapping key (without its colon) of an entry starting at `column`,
+/// written as `emit` writes it.
+pub(crate) fn emit_key(out: &mut String, k: &str, column: usize) {
+    emit::key_text(out, k, column);
 }
 
 #[cfg(test)]

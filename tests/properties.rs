@@ -617,22 +617,32 @@ fn fuzz_checks_over_the_seed_corpus() {
     });
 }
 
-/// Inputs the fuzz targets once failed on, replayed as they were found (the
-/// first byte picks the route): tests/fuzz-regressions/.
+/// Inputs the fuzz targets once failed on, replayed as they were found:
+/// tests/fuzz-regressions/TARGET-*.bin, each through its target's checks
+/// (for `render` and `inplace` the first byte picks the route).
 #[test]
 fn fuzz_checks_over_past_findings() {
-    on_thread(|| {
+    let targets: [(&str, fn(&[u8])); 5] = [
+        ("render-", fuzz_checks::render_with_route_byte),
+        ("inplace-", fuzz_checks::inplace_agrees_with_tree),
+        ("yaml_fast-", fuzz_checks::yaml_fast),
+        ("yaml_refusals-", fuzz_checks::yaml_refusals),
+        ("split-", fuzz_checks::split),
+    ];
+    on_thread(move || {
         let dir = support::root().join("tests/fuzz-regressions");
         let mut n = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let data = std::fs::read(&path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.starts_with("render-") {
-                fuzz_checks::render_with_route_byte(&data);
-                n += 1;
-            }
+            let (_, check) = targets
+                .iter()
+                .find(|(prefix, _)| name.starts_with(prefix))
+                .unwrap_or_else(|| panic!("{name}: no fuzz target of that name"));
+            check(&data);
+            n += 1;
         }
-        assert!(n > 0, "no render finding replayed");
+        assert!(n >= 2, "only {n} past findings replayed");
     });
 }

@@ -72,7 +72,7 @@ pub(super) fn item_value(out: &mut String, v: &Value, dash_col: usize, st: &Styl
 /// A new `key: value` entry at `col`, through its last newline.
 pub(super) fn entry(out: &mut String, k: &str, v: &Value, col: usize, st: &Style) {
     pad(out, col);
-    yaml::emit_key(out, k);
+    yaml::emit_key(out, k, col);
     out.push(':');
     entry_value(out, v, col, st);
 }
@@ -90,7 +90,7 @@ fn mapping(out: &mut String, m: &Map<String, Value>, col: usize, inline: bool, s
         if i > 0 || !inline {
             pad(out, col);
         }
-        yaml::emit_key(out, k);
+        yaml::emit_key(out, k, col);
         out.push(':');
         entry_value(out, v, col, st);
     }

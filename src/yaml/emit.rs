@@ -39,7 +39,7 @@ fn mapping(out: &mut String, m: &Map<String, Value>, indent: usize, inline: bool
         if i > 0 || !inline {
             pad(out, indent);
         }
-        key(out, k);
+        key(out, k, indent);
         out.push(':');
         match v {
             Value::Object(inner) if !inner.is_empty() => {
@@ -101,7 +101,8 @@ fn string(out: &mut String, s: &str, column: usize) {
     if header.bytes().any(|b| b.is_ascii_digit()) {
         // An indentation indicator is relative to the parent node: rather
         // than re-base it, write the string as a quoted key would be.
-        return key(out, s);
+        out.push_str(&quoted(s).0);
+        return;
     }
     out.push_str(header);
     for line in body.strip_suffix('\n').unwrap_or(body).split('\n') {
@@ -113,16 +114,37 @@ fn string(out: &mut String, s: &str, column: usize) {
     }
 }
 
-/// A mapping key: plain when a word, else as serde-saphyr writes it.
-fn key(out: &mut String, k: &str) {
+/// A mapping key whose entry starts at `column`: plain when a word, else
+/// as serde-saphyr writes it. A key past YAML's 1024-character cap on
+/// implicit keys is explicit, `? key`, and its `:` goes on the next line at
+/// `column`.
+fn key(out: &mut String, k: &str, column: usize) {
     if is_word(k, false) {
         out.push_str(k);
         return;
     }
+    let (text, explicit) = quoted(k);
+    if explicit {
+        out.push_str("? ");
+        out.push_str(&text);
+        out.push('\n');
+        pad(out, column);
+    } else {
+        out.push_str(&text);
+    }
+}
+
+/// `s` as serde-saphyr quotes it as a key, on one line, and whether it is
+/// too long to be an implicit key.
+fn quoted(s: &str) -> (String, bool) {
     let mut m = Map::new();
-    m.insert(k.to_string(), Value::Null);
+    m.insert(s.to_string(), Value::Null);
     let text = super::emit_full(&Value::Object(m));
-    out.push_str(text.strip_suffix(": null\n").unwrap_or(&text));
+    let text = text.strip_suffix(": null\n").unwrap_or(&text);
+    match text.strip_prefix("? ") {
+        Some(t) => (t.trim_end_matches('\n').to_string(), true),
+        None => (text.to_string(), false),
+    }
 }
 
 /// A string every YAML reader takes as that string, written plain: it
@@ -211,7 +233,8 @@ pub(crate) fn scalar_at(out: &mut String, v: &Value, column: usize) {
     scalar(out, v, column);
 }
 
-/// A mapping key as `document` writes it (without the colon).
-pub(crate) fn key_text(out: &mut String, k: &str) {
-    key(out, k);
+/// A mapping key as `document` writes it (without the colon) in an entry
+/// starting at `column`.
+pub(crate) fn key_text(out: &mut String, k: &str, column: usize) {
+    key(out, k, column);
 }

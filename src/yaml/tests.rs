@@ -135,3 +135,22 @@ fn reports_the_line_without_echoing_input() {
     assert_eq!(err.line, 4);
     assert!(!err.message.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn a_key_past_the_implicit_key_limit_is_written_explicit_at_its_own_column() {
+    // YAML caps an implicit key at 1024 characters: serde-saphyr writes a
+    // longer one as `? key` / `: value`, whose `:` must sit at the key's
+    // column (the yaml_refusals fuzz target found it written at column 0).
+    let long = "k\"".repeat(600);
+    let short_value_long_key = json!({ "a": [{ "b": { long.clone(): "v", "c": 1 } }] });
+    let nested_value = json!({ "a": { long.clone(): { "x": [1, 2] } } });
+    for v in [
+        short_value_long_key,
+        nested_value,
+        json!({ long.clone(): null }),
+    ] {
+        let out = emit(&v);
+        assert_eq!(parse(&out).unwrap(), v, "{out}");
+        assert!(out.contains("? "), "not explicit: {out}");
+    }
+}
