@@ -622,7 +622,8 @@ fn fuzz_checks_over_the_seed_corpus() {
 /// (for `render` and `inplace` the first byte picks the route).
 #[test]
 fn fuzz_checks_over_past_findings() {
-    let targets: [(&str, fn(&[u8])); 5] = [
+    type Check = fn(&[u8]);
+    let targets: [(&str, Check); 5] = [
         ("render-", fuzz_checks::render_with_route_byte),
         ("inplace-", fuzz_checks::inplace_agrees_with_tree),
         ("yaml_fast-", fuzz_checks::yaml_fast),
