@@ -37,6 +37,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use support::git::{git, push_upstream_marker};
 use support::{clean_command, text};
 
 const RELEASE: &str = "kof-collectors";
@@ -1490,29 +1491,6 @@ fn real_charts_sdk_plugin() {
     }
 }
 
-/// `git` with no user or system configuration.
-fn git(dir: &Path, args: &[&str]) {
-    let out = clean_command("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=kof-route e2e",
-            "-c",
-            "user.email=e2e@invalid",
-        ])
-        .args(args)
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        text(&out.stderr)
-    );
-}
-
 /// Helm 4 with the case's isolation, `HELM_PLUGINS` where `helm plugin install`
 /// puts plugins, and a PATH whose `cargo` stands in for the hook's release build
 /// (it copies the binary under test) so no test pays for a release build.
@@ -1599,27 +1577,7 @@ fn real_charts_helm4_plugin_from_git_clone() {
     );
 
     // Something new upstream, then `helm plugin update`: a pull, and the hook again.
-    let upstream = case.dir.join("upstream");
-    git(
-        &case.dir,
-        &[
-            "clone",
-            "-q",
-            bare.to_str().unwrap(),
-            upstream.to_str().unwrap(),
-        ],
-    );
-    fs::write(
-        upstream.join("UPDATE-MARKER"),
-        "pulled by helm plugin update\n",
-    )
-    .unwrap();
-    git(&upstream, &["add", "UPDATE-MARKER"]);
-    git(
-        &upstream,
-        &["commit", "-q", "-m", "e2e: an upstream change"],
-    );
-    git(&upstream, &["push", "-q", "origin", "HEAD"]);
+    push_upstream_marker(&case.dir, &bare, "pulled by helm plugin update\n");
     fs::remove_file(clone.join("bin/kof-route")).unwrap();
     let mut cmd = helm4();
     cmd.args(["plugin", "update", "kof-route"]);

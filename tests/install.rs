@@ -30,6 +30,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use support::git::{git, push_upstream_marker};
 use support::{clean_command, root, text};
 
 // ---------------------------------------------------------------------------
@@ -328,18 +329,6 @@ fn installed_is_the_binary_under_test(plugin: &Path) {
 // ---------------------------------------------------------------------------
 // Git: the project's files as a bare repository served over dumb HTTP
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = clean_command("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=install test", "-c", "user.email=t@invalid"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", shown(&out));
-}
-
 /// `www/kof-route.git`: one commit of this work tree's files (tracked and new,
 /// as they are now), ready for dumb HTTP.
 fn git_release(www: &Path, dir: &Path) -> PathBuf {
@@ -619,25 +608,7 @@ fn helm4_installs_from_git_over_http_and_updates() {
     installed_is_the_binary_under_test(&plugin);
 
     // A new commit upstream, then `helm plugin update`.
-    let upstream = dir.join("upstream");
-    git(
-        &dir,
-        &[
-            "clone",
-            "-q",
-            bare.to_str().unwrap(),
-            upstream.to_str().unwrap(),
-        ],
-    );
-    fs::write(
-        upstream.join("UPDATE-MARKER"),
-        "brought in by helm plugin update\n",
-    )
-    .unwrap();
-    git(&upstream, &["add", "UPDATE-MARKER"]);
-    git(&upstream, &["commit", "-q", "-m", "an upstream change"]);
-    git(&upstream, &["push", "-q", "origin", "HEAD"]);
-    git(&bare, &["update-server-info"]);
+    push_upstream_marker(&dir, &bare, "brought in by helm plugin update\n");
     let mut cmd = helm();
     cmd.args(["plugin", "update", "kof-route"]);
     let out = run(cmd);
