@@ -10,6 +10,8 @@ mod support;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use support::docs as parse;
+use support::helm::{helm3, run_helm};
 use support::kube::{as_stored, kustomize};
 use support::{root, run};
 
@@ -19,15 +21,6 @@ const REGIONAL: [&str; 3] = [
     "--regional-domain=kof.example.com",
     "--regional-cluster=regional-1",
 ];
-
-fn parse(stream: &[u8]) -> Vec<Value> {
-    kof_route::read::split(stream)
-        .docs
-        .iter()
-        .filter_map(|d| kof_route::yaml::parse(std::str::from_utf8(d.raw).ok()?).ok())
-        .filter(|v| !v.is_null())
-        .collect()
-}
 
 fn emit(docs: &[Value]) -> Vec<u8> {
     docs.iter()
@@ -55,7 +48,7 @@ fn helm_template(dir: &Path, name: &str, chart: &str, ns: &str, values: &Value) 
     let file = dir.join("values.yaml");
     std::fs::write(&file, kof_route::yaml::emit(values)).unwrap();
     let home = dir.join("helm-home");
-    let out = support::clean_command(root().join("target/e2e-bin/helm-v3.17.2"))
+    let out = support::clean_command(helm3())
         .env("HOME", &home)
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -117,22 +110,14 @@ fn routes_as_flux_renders(umbrella: &[u8], name: &str, ns: &str) {
     let out = run(&flags, umbrella);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     // Without --collectors-render, kof-route renders it with Helm itself (issue 28).
-    let helm = root()
-        .join("target/e2e-bin/helm-v3.17.2")
-        .display()
-        .to_string();
-    let cache = dir.path().join("cache").display().to_string();
     let charts = root().join("fixtures/charts").display().to_string();
-    let by_helm = support::run_with(
+    let by_helm = run_helm(
         &[
             "--route=mothership".to_string(),
             format!("--chart-repo={charts}"),
         ],
-        &[
-            ("HELM_BIN", &helm),
-            ("HOME", &cache),
-            ("XDG_CACHE_HOME", &cache),
-        ],
+        dir.path(),
+        &helm3(),
         umbrella,
     );
     assert_eq!(by_helm.code, Some(0), "{}", by_helm.stderr);
@@ -473,22 +458,14 @@ fn a_second_release_in_another_namespace_gets_its_own_targets() {
     let out = run(&MOTHERSHIP, &umbrella);
     assert_refused(&out, &["namespace monitoring", "no Helm to render it with"]);
     let dir = tempfile::tempdir().unwrap();
-    let helm = root()
-        .join("target/e2e-bin/helm-v3.17.2")
-        .display()
-        .to_string();
-    let cache = dir.path().join("cache").display().to_string();
     let charts = root().join("fixtures/charts").display().to_string();
-    let out = support::run_with(
+    let out = run_helm(
         &[
             "--route=mothership".to_string(),
             format!("--chart-repo={charts}"),
         ],
-        &[
-            ("HELM_BIN", &helm),
-            ("HOME", &cache),
-            ("XDG_CACHE_HOME", &cache),
-        ],
+        dir.path(),
+        &helm3(),
         &umbrella,
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);

@@ -27,8 +27,9 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use support::helm::{helm_env, helm3, helm4, helm4_with_plugin, run_helm};
 use support::kube::{as_kubernetes_reads, as_stored, kustomize, run_all};
-use support::{root, run, run_with};
+use support::{docs, root, run, run_with};
 
 const UMBRELLAS: [&str; 8] = [
     "kof-v1.9.0-plain-collectors.helm3.yaml",
@@ -45,52 +46,9 @@ fn umbrella(name: &str) -> Vec<u8> {
     support::fixture(format!("fixtures/umbrella/{name}"))
 }
 
-fn helm3() -> PathBuf {
-    root().join("target/e2e-bin/helm-v3.17.2")
-}
-
-fn helm4() -> PathBuf {
-    root().join("target/e2e-bin/helm-v4.2.3")
-}
-
-/// An environment in which kof-route finds `helm` through `$HELM_BIN` (as
-/// Helm sets it for a plugin), with its cache and Helm's state under `dir`.
-fn helm_env(dir: &Path, helm: &Path) -> Vec<(&'static str, String)> {
-    let at = |p: &str| dir.join(p).display().to_string();
-    vec![
-        ("HELM_BIN", helm.display().to_string()),
-        ("HOME", at("home")),
-        ("XDG_CACHE_HOME", at("cache")),
-        ("HELM_CACHE_HOME", at("helm/cache")),
-        ("HELM_CONFIG_HOME", at("helm/config")),
-        ("HELM_DATA_HOME", at("helm/data")),
-    ]
-}
-
-/// kof-route with `args`, Helm at hand (`helm_env`), `input` on stdin.
-fn run_helm<S: AsRef<std::ffi::OsStr>>(
-    args: &[S],
-    dir: &Path,
-    helm: &Path,
-    input: &[u8],
-) -> support::Run {
-    let env = helm_env(dir, helm);
-    let refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    run_with(args, &refs, input)
-}
-
 /// The routes whose example needs no file, with their flags.
 fn routes() -> Vec<(&'static str, Vec<String>)> {
     support::every_route()
-}
-
-fn docs(stream: &[u8]) -> Vec<Value> {
-    kof_route::read::split(stream)
-        .docs
-        .iter()
-        .filter_map(|d| kof_route::yaml::parse(std::str::from_utf8(d.raw).ok()?).ok())
-        .filter(|v| !v.is_null())
-        .collect()
 }
 
 /// The kof-collectors HelmRelease of a stream, if any.
@@ -686,24 +644,10 @@ fn end_to_end_the_real_kof_chart_through_real_helm() {
 #[test]
 fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
     let home = tempfile::tempdir().unwrap();
-    // The plugin as `helm plugin install` lays it out: its manifest and
-    // bin/kof-route (put there by the install hook), which the manifest runs.
-    let plugin = home.path().join("plugins/kof-route");
-    std::fs::create_dir_all(plugin.join("bin")).unwrap();
-    std::fs::copy(root().join("plugin.yaml"), plugin.join("plugin.yaml")).unwrap();
-    std::os::unix::fs::symlink(support::BIN, plugin.join("bin/kof-route")).unwrap();
     let chart = root().join("fixtures/charts/kof-1.10.0.tgz");
     let values = root().join("fixtures/umbrella/values/v1.10.0-m2r-docs.yaml");
-    let helm4 = root().join("target/e2e-bin/helm-v4.2.3");
-    let mut cmd = support::clean_command(&helm4);
-    cmd.env("HOME", home.path())
-        .env("HELM_PLUGINS", home.path().join("plugins"))
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_DATA_HOME", home.path().join("data"))
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
-        .args(["template", "kof"])
+    let mut cmd = helm4_with_plugin(home.path());
+    cmd.args(["template", "kof"])
         .arg(&chart)
         .args(["-n", "kof", "-f"])
         .arg(&values)
@@ -740,21 +684,10 @@ fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
 #[test]
 fn end_to_end_a_customised_umbrella_through_the_helm4_plugin() {
     let home = tempfile::tempdir().unwrap();
-    let plugin = home.path().join("plugins/kof-route");
-    std::fs::create_dir_all(plugin.join("bin")).unwrap();
-    std::fs::copy(root().join("plugin.yaml"), plugin.join("plugin.yaml")).unwrap();
-    std::os::unix::fs::symlink(support::BIN, plugin.join("bin/kof-route")).unwrap();
     let chart = root().join("fixtures/charts/kof-1.9.0.tgz");
     let values = root().join("fixtures/umbrella/values/v1.9.0-m2r-docs.yaml");
-    let mut cmd = support::clean_command(helm4());
-    cmd.env("HOME", home.path())
-        .env("HELM_PLUGINS", home.path().join("plugins"))
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
-        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
-        .env("KOF_ROUTE_CHART_REPO", root().join("fixtures/charts"))
+    let mut cmd = helm4_with_plugin(home.path());
+    cmd.env("KOF_ROUTE_CHART_REPO", root().join("fixtures/charts"))
         .env_remove("HELM_BIN")
         .args(["template", "kof"])
         .arg(&chart)

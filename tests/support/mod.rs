@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod git;
+pub mod helm;
 pub mod kube;
 
 use clap::CommandFactory;
@@ -210,4 +211,15 @@ pub fn second_run_changes_nothing<S: AsRef<OsStr>>(args: &[S], output: &[u8]) ->
             again.code, again.stderr
         )
     })
+}
+
+/// The documents of a stream, as kof-route's own reader reads them (empty
+/// documents and those it cannot read left out).
+pub fn docs(stream: &[u8]) -> Vec<serde_json::Value> {
+    read::split(stream)
+        .docs
+        .iter()
+        .filter_map(|d| kof_route::yaml::parse(std::str::from_utf8(d.raw).ok()?).ok())
+        .filter(|v| !v.is_null())
+        .collect()
 }
