@@ -9,10 +9,9 @@
 
 use super::scalar::{self, Scalar, Schema};
 use super::{MAX_DEPTH, SyntaxError};
+use goyaml::GoYaml;
 use serde_json::{Map, Value};
-use serde_saphyr::granit_parser::{
-    Event, Options, Parser, ScalarStyle, Span, StrInput, StructureStyle, Tag,
-};
+use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, Span, StrInput, Tag};
 use std::collections::HashMap;
 use tags::{tagged, yaml11_breaks};
 
@@ -47,10 +46,7 @@ fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError>
     // Anchor names are checked against go-yaml's (`goyaml::anchor`).
     options.emit_anchor_events = true;
     let mut b = Builder {
-        text,
-        separators: goyaml::separators(text),
-        open: Vec::new(),
-        exempt: Vec::new(),
+        go_yaml: GoYaml::new(text),
         events: Parser::new_from_str_with_options(text, options),
         anchors: HashMap::new(),
         replayed: 0,
@@ -62,27 +58,7 @@ fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError>
     loop {
         let (event, span) = b.next()?;
         match event {
-            Event::StreamEnd => {
-                if let Some(&(at, _)) = b.separators.iter().find(|s| !s.1) {
-                    let line = text[..at].matches('\n').count() + 1;
-                    return Err(SyntaxError {
-                        line,
-                        column: text[..at]
-                            .rsplit('\n')
-                            .next()
-                            .map_or(0, |l| l.chars().count())
-                            + 1,
-                        message: goyaml::SEPARATOR.into(),
-                    });
-                }
-                return goyaml::tabs(text, &b.exempt)
-                    .map(|()| value)
-                    .map_err(|(line, message)| SyntaxError {
-                        line,
-                        column: 1,
-                        message: message.into(),
-                    });
-            }
+            Event::StreamEnd => return b.go_yaml.finish().map(|()| value),
             Event::DocumentStart(..) if documents > 0 => {
                 return Err(at(&span, "more than one document where one was expected"));
             }
@@ -105,15 +81,7 @@ fn at(span: &Span, message: &str) -> SyntaxError {
 }
 
 struct Builder<'a> {
-    text: &'a str,
-    /// Each raw LS or PS (byte offset), and whether a scalar holds it where
-    /// go-yaml reads it as here.
-    separators: Vec<(usize, bool)>,
-    /// The first line of each open collection, and whether it is a flow.
-    open: Vec<(usize, bool)>,
-    /// Lines inside flows and multi-line scalars, where go-yaml takes a
-    /// tab for whitespace or text.
-    exempt: Vec<(usize, usize)>,
+    go_yaml: GoYaml<'a>,
     events: Parser<'a, StrInput<'a>>,
     /// Anchored values by the parser's anchor id, with their node counts.
     anchors: HashMap<usize, (Value, usize)>,
@@ -129,7 +97,7 @@ impl<'a> Builder<'a> {
                 Ok(()) => self.next(),
                 Err(message) => Err(at(&span, message)),
             },
-            Some(Ok((event, span))) => match self.as_go_yaml(&event, &span) {
+            Some(Ok((event, span))) => match self.go_yaml.check(&event, &span) {
                 Ok(()) => Ok((event, span)),
                 Err(message) => Err(at(&span, message)),
             },
@@ -144,42 +112,6 @@ impl<'a> Builder<'a> {
                 message: "the YAML stream ended early".into(),
             }),
         }
-    }
-
-    /// Refuse what go-yaml v2 scans otherwise (`goyaml`); note where flows
-    /// and multi-line scalars are, for the tab check at the end.
-    fn as_go_yaml(&mut self, event: &Event<'a>, span: &Span) -> Result<(), &'static str> {
-        let in_flow = self.open.last().is_some_and(|&(_, flow)| flow);
-        if in_flow {
-            goyaml::flow_tag(self.text, span)?;
-        }
-        match event {
-            Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
-                let flow = *style == StructureStyle::Flow;
-                self.open.push((span.start.line(), flow));
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((line, true)) = self.open.pop() {
-                    self.exempt.push((line + 1, span.end.line()));
-                }
-            }
-            Event::Scalar(_, ScalarStyle::Plain, ..) if in_flow => {
-                goyaml::flow_plain(self.text, span)?;
-                goyaml::keep_separators(self.text, span, &mut self.separators);
-            }
-            Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
-                goyaml::keep_separators(self.text, span, &mut self.separators);
-                self.exempt.push(goyaml::scalar_lines(span));
-            }
-            Event::Scalar(_, ScalarStyle::Plain, ..) => {}
-            Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, ..) => {
-                goyaml::block_scalar(self.text, span)?;
-                let (_, last) = goyaml::scalar_lines(span);
-                self.exempt.push((span.start.line(), last));
-            }
-            _ => {}
-        }
-        Ok(())
     }
 
     /// The node that `event` starts, anchored if it carries an anchor.

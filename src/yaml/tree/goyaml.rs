@@ -12,7 +12,8 @@
 //! whitespace inside a flow, or after a token that cannot start a simple key
 //! (not at a line's start or after a `-`, `?` or `:` indicator there).
 
-use serde_saphyr::granit_parser::Span;
+use crate::yaml::SyntaxError;
+use serde_saphyr::granit_parser::{Event, ScalarStyle, Span, StructureStyle};
 
 const QUESTION: &str = "a '?' in a plain scalar inside a flow collection, which Kubernetes \
                         reads as a key indicator and refuses";
@@ -24,13 +25,96 @@ const TAG: &str = "a tag followed by a flow indicator, which Kubernetes reads as
                    of the tag";
 const ANCHOR: &str = "an anchor name go-yaml (Kubernetes) does not read (letters, digits, \
                       '-' and '_' only)";
-pub(super) const SEPARATOR: &str = "a raw line or paragraph separator (U+2028, U+2029) \
+const SEPARATOR: &str = "a raw line or paragraph separator (U+2028, U+2029) \
     outside a quoted or flow scalar, or beside a blank, which Kubernetes reads as a line \
     break: write it escaped in a double-quoted string";
 const TAB: &str = "a tab where go-yaml (Kubernetes) expects indentation or a space";
 
+/// The go-yaml checks over one document's events: what each event shows at
+/// once, and what only the whole stream shows (separators, tabs).
+pub(super) struct GoYaml<'a> {
+    text: &'a str,
+    /// Each raw LS or PS (byte offset), and whether a scalar holds it where
+    /// go-yaml reads it as here.
+    separators: Vec<(usize, bool)>,
+    /// The first line of each open collection, and whether it is a flow.
+    open: Vec<(usize, bool)>,
+    /// Lines inside flows and multi-line scalars, where go-yaml takes a
+    /// tab for whitespace or text.
+    exempt: Vec<(usize, usize)>,
+}
+
+impl<'a> GoYaml<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        GoYaml {
+            text,
+            separators: separators(text),
+            open: Vec::new(),
+            exempt: Vec::new(),
+        }
+    }
+
+    /// Refuse what go-yaml v2 scans otherwise; note where flows and
+    /// multi-line scalars are, for the checks at the stream's end.
+    pub(super) fn check(&mut self, event: &Event<'a>, span: &Span) -> Result<(), &'static str> {
+        let in_flow = self.open.last().is_some_and(|&(_, flow)| flow);
+        if in_flow {
+            flow_tag(self.text, span)?;
+        }
+        match event {
+            Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
+                let flow = *style == StructureStyle::Flow;
+                self.open.push((span.start.line(), flow));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((line, true)) = self.open.pop() {
+                    self.exempt.push((line + 1, span.end.line()));
+                }
+            }
+            Event::Scalar(_, ScalarStyle::Plain, ..) if in_flow => {
+                flow_plain(self.text, span)?;
+                keep_separators(self.text, span, &mut self.separators);
+            }
+            Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
+                keep_separators(self.text, span, &mut self.separators);
+                self.exempt.push(scalar_lines(span));
+            }
+            Event::Scalar(_, ScalarStyle::Plain, ..) => {}
+            Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, ..) => {
+                block_scalar(self.text, span)?;
+                let (_, last) = scalar_lines(span);
+                self.exempt.push((span.start.line(), last));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// At the stream's end: a separator no scalar keeps, or a tab go-yaml
+    /// refuses outside the exempt lines.
+    pub(super) fn finish(&self) -> Result<(), SyntaxError> {
+        let text = self.text;
+        if let Some(&(at, _)) = self.separators.iter().find(|s| !s.1) {
+            return Err(SyntaxError {
+                line: text[..at].matches('\n').count() + 1,
+                column: text[..at]
+                    .rsplit('\n')
+                    .next()
+                    .map_or(0, |l| l.chars().count())
+                    + 1,
+                message: SEPARATOR.into(),
+            });
+        }
+        tabs(text, &self.exempt).map_err(|(line, message)| SyntaxError {
+            line,
+            column: 1,
+            message: message.into(),
+        })
+    }
+}
+
 /// Whether the plain scalar at `span` in a flow collection reads as in go-yaml.
-pub(super) fn flow_plain(text: &str, span: &Span) -> Result<(), &'static str> {
+fn flow_plain(text: &str, span: &Span) -> Result<(), &'static str> {
     let Some(range) = span.byte_range() else {
         return Ok(());
     };
@@ -49,7 +133,7 @@ pub(super) fn flow_plain(text: &str, span: &Span) -> Result<(), &'static str> {
 }
 
 /// Every raw LS and PS of `text`, none yet known to read as go-yaml reads it.
-pub(super) fn separators(text: &str) -> Vec<(usize, bool)> {
+fn separators(text: &str) -> Vec<(usize, bool)> {
     match text.is_ascii() {
         true => Vec::new(),
         false => text
@@ -63,7 +147,7 @@ pub(super) fn separators(text: &str) -> Vec<(usize, bool)> {
 /// stand between two non-blanks: go-yaml keeps such a break as itself, which
 /// is the character the parser here keeps (beside a blank, go-yaml drops the
 /// blank).
-pub(super) fn keep_separators(text: &str, span: &Span, seps: &mut [(usize, bool)]) {
+fn keep_separators(text: &str, span: &Span, seps: &mut [(usize, bool)]) {
     let Some(range) = span.byte_range() else {
         return;
     };
@@ -76,7 +160,7 @@ pub(super) fn keep_separators(text: &str, span: &Span, seps: &mut [(usize, bool)
 }
 
 /// Whether a tag at `span` inside a flow collection ends where go-yaml ends it.
-pub(super) fn flow_tag(text: &str, span: &Span) -> Result<(), &'static str> {
+fn flow_tag(text: &str, span: &Span) -> Result<(), &'static str> {
     let Some(end) = span.tag_span().and_then(|t| t.byte_range()).map(|r| r.end) else {
         return Ok(());
     };
@@ -102,7 +186,7 @@ pub(super) fn anchor(name: &str) -> Result<(), &'static str> {
 /// past its last line break) has no tab where go-yaml expects indentation:
 /// right after the blanks of its first content line when the indentation
 /// is detected, or left of the indentation on any later line.
-pub(super) fn block_scalar(text: &str, span: &Span) -> Result<(), &'static str> {
+fn block_scalar(text: &str, span: &Span) -> Result<(), &'static str> {
     let Some(range) = span.byte_range() else {
         return Ok(());
     };
@@ -135,7 +219,7 @@ pub(super) fn block_scalar(text: &str, span: &Span) -> Result<(), &'static str> 
 }
 
 /// The lines of a multi-line scalar at `span`, where a tab is its text.
-pub(super) fn scalar_lines(span: &Span) -> (usize, usize) {
+fn scalar_lines(span: &Span) -> (usize, usize) {
     let last = match span.end.col() {
         0 => span.end.line().saturating_sub(1),
         _ => span.end.line(),
@@ -145,7 +229,7 @@ pub(super) fn scalar_lines(span: &Span) -> (usize, usize) {
 
 /// The first line (1-based) holding a tab go-yaml refuses, outside the
 /// `exempt` lines (inside flows, block scalars and quoted scalars).
-pub(super) fn tabs(text: &str, exempt: &[(usize, usize)]) -> Result<(), (usize, &'static str)> {
+fn tabs(text: &str, exempt: &[(usize, usize)]) -> Result<(), (usize, &'static str)> {
     if !text.contains('\t') {
         return Ok(());
     }
