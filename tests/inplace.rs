@@ -316,27 +316,6 @@ fn the_line_check_catches_a_tree_write() {
     assert!(lost > 100, "only {lost} lines flagged in a tree write");
 }
 
-/// A v1alpha1 collector, whose config is a YAML string, is written from its
-/// tree (edits inside the string are not made in place yet), and counted.
-#[test]
-fn a_v1alpha1_config_string_falls_back_to_the_tree_write() {
-    let input = fixture("fixtures/variants/v1alpha1.yaml");
-    let plan = plan(&support::route_flags("regional"));
-    let out = render_with(&plan, &input, Outputs::INPLACE).unwrap();
-    assert!(!out.fallbacks.is_empty());
-    assert!(
-        out.fallbacks
-            .iter()
-            .all(|(_, why)| why.reason.contains("v1alpha1")),
-        "{:?}",
-        out.fallbacks
-    );
-    let tree = render_with(&plan, &input, Outputs::TREE).unwrap();
-    for (p, t) in out.patched.iter().zip(&tree.patched) {
-        assert_eq!(value_of(p.index, &p.after), value_of(t.index, &t.after));
-    }
-}
-
 /// Issue 25's reproducer: in the real 1.11 render, OpenCost's
 /// `DB_BASIC_AUTH_USERNAME` item with two comments and `key` before `name`.
 /// The route changes `valueFrom.secretKeyRef.name` only, so only that line
@@ -423,17 +402,23 @@ fn tabs_are_edited_in_place() {
 
 /// Every fallback that remains is said: a warning naming the document, the
 /// node and the reason on stderr and in `kof-route log`, a line of
-/// `--explain`, and a count in `diff` (here: a v1alpha1 config string).
+/// `--explain`, and a count in `diff` (here: a v1alpha1 config string with
+/// an explicit indentation indicator, `|2`, which means what `|` meant).
 #[test]
 fn a_fallback_is_said_everywhere() {
-    let input = fixture("fixtures/variants/v1alpha1.yaml");
+    let input = support::text(&fixture("fixtures/variants/v1alpha1.yaml"));
+    let daemon = input
+        .find("Collector\nmetadata:\n  name: kof-collectors-daemon\n")
+        .unwrap();
+    let at = daemon + input[daemon..].find("  config: |\n").unwrap();
+    let input = format!("{}  config: |2\n{}", &input[..at], &input[at + 12..]).into_bytes();
     let state = tempfile::tempdir().unwrap();
     let env = [("XDG_STATE_HOME", state.path().to_str().unwrap())];
     let mut flags = support::route_flags("regional");
     flags.push("--explain".into());
     let run = support::run_with(&flags, &env, &input);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let said = "kof-collectors-daemon (line 4219): written from its parsed tree, not edited in place (a config held as a string (v1alpha1), at spec.config)";
+    let said = "kof-collectors-daemon (line 4219): written from its parsed tree, not edited in place (a config string with an indentation indicator, at spec.config)";
     assert!(
         run.stderr.contains(&format!(
             "warning: doc #47 opentelemetry.io/v1alpha1 OpenTelemetryCollector kof/{said}"
@@ -456,7 +441,7 @@ fn a_fallback_is_said_everywhere() {
     let run = support::run_with(&diff, &env, &input);
     assert!(
         support::text(&run.stdout).ends_with(
-            "# 4 of 5 patched resources written from their parsed tree, not edited in place (see the warnings)\n"
+            "# 1 of 5 patched resources written from their parsed tree, not edited in place (see the warnings)\n"
         ),
         "{}",
         support::text(&run.stdout)

@@ -11,6 +11,7 @@
 //! and the text is only used when it reads back as exactly the tree's value,
 //! so the in-place result can never differ from the tree result.
 
+mod config;
 mod index;
 mod keys;
 mod layout;
@@ -76,7 +77,8 @@ pub fn count_fallback() {
 
 /// A document body being edited in place.
 pub struct Text<'d> {
-    doc: &'d Doc<'d>,
+    /// The document's bytes (`doc.raw`).
+    raw: &'d [u8],
     /// Where the body starts and ends in `doc.raw`.
     body: (usize, usize),
     text: String,
@@ -95,6 +97,9 @@ pub struct Text<'d> {
     touched: Vec<Vec<String>>,
     /// The fast reader read the original document (see `verify`).
     read_fast: bool,
+    /// A config string edited in place (`config`): its path and new value,
+    /// which the text holds instead of the tree's (same meaning, own text).
+    swapped: Option<(Vec<Seg>, String)>,
 }
 
 impl<'d> Text<'d> {
@@ -131,13 +136,22 @@ impl<'d> Text<'d> {
             true => text.push_str(&body.replace("\r\n", "\n")),
             false => text.push_str(body),
         }
+        Ok(Text::with(doc.raw, (start, end), text, crlf))
+    }
+
+    /// The text of a config string's lines (`config`), edited on its own.
+    fn over(lines: &'d str) -> Text<'d> {
+        Text::with(lines.as_bytes(), (0, lines.len()), lines.to_string(), false)
+    }
+
+    fn with(raw: &'d [u8], body: (usize, usize), mut text: String, crlf: bool) -> Text<'d> {
         let added_newline = !text.ends_with('\n');
         if added_newline {
             text.push('\n');
         }
-        Ok(Text {
-            doc,
-            body: (start, end),
+        Text {
+            raw,
+            body,
             index: Index::new(&text),
             original: Index::default(),
             memo: memo::Memo::default(),
@@ -147,7 +161,8 @@ impl<'d> Text<'d> {
             failed: None,
             touched: Vec::new(),
             read_fast: false,
-        })
+            swapped: None,
+        }
     }
 
     /// Tell the writer the fast reader read the original document, which
@@ -259,7 +274,7 @@ impl<'d> Text<'d> {
         if let Some(f) = self.failed {
             return Err(f);
         }
-        let raw = self.doc.raw;
+        let raw = self.raw;
         // `new` checked it is UTF-8.
         let original = std::str::from_utf8(&raw[self.body.0..self.body.1]).unwrap_or_default();
         let original = match (self.added_newline, self.crlf) {
@@ -272,6 +287,17 @@ impl<'d> Text<'d> {
                 std::borrow::Cow::Owned(o)
             }
         };
+        // The tree holds the edited config as `yaml::emit` wrote it, the text
+        // as the config string's own lines (`config` proved both mean the
+        // edited config): the rest of the document is held to the tree exactly.
+        let swapped = self.swapped.as_ref().map(|(path, string)| {
+            let mut v = value.clone();
+            if let Some(slot) = get_mut(&mut v, path) {
+                *slot = Value::String(string.clone());
+            }
+            v
+        });
+        let value = swapped.as_ref().unwrap_or(value);
         let proven = self.read_fast
             && verify::proven(
                 (&original, &self.original),
@@ -309,8 +335,9 @@ impl<'d> Text<'d> {
 
 /// Apply `edits` to the resource `doc` as `edit::apply::apply` does (same
 /// lowering, same order, same errors), making each operation on `text` too
-/// when there is one. A config held as a string (v1alpha1) is edited in
-/// its tree and the text falls back.
+/// when there is one. A config held as a string (v1alpha1) is parsed,
+/// edited, and written back in the tree as `yaml::emit` writes it; in the
+/// text, its own lines are edited (`config`).
 pub fn apply(
     doc: &mut Value,
     config: Option<&[Seg]>,
@@ -325,14 +352,8 @@ pub fn apply(
             .ok_or_else(|| anyhow!("has no {}", crate::edit::apply::dotted(config)))?;
         match slot {
             Value::String(body) => {
-                if let Some(t) = text.as_deref_mut() {
-                    t.failed.get_or_insert(Fallback {
-                        reason: "a config held as a string (v1alpha1)",
-                        node: Some(crate::edit::apply::dotted(config)),
-                    });
-                }
                 let mut parsed = crate::select::parse_config_text(body)?;
-                apply_to(&mut parsed, &inside, config.len(), None, &[])?;
+                config::edit(&mut parsed, body, config, &inside, text.as_deref_mut())?;
                 *slot = Value::String(crate::yaml::emit(&parsed));
             }
             mapping => apply_to(mapping, &inside, config.len(), text.as_deref_mut(), config)?,
