@@ -106,21 +106,23 @@ fn fail(outer: &mut Text<'_>, config: &[Seg], reason: Reason, inner: Option<Stri
 /// the writer edits (`Ok(strip)`), or why not.
 fn header(rest: &str) -> Result<bool, Reason> {
     let t = rest.trim_start_matches([' ', '\t']);
+    match t.bytes().next() {
+        Some(b'|') => {}
+        Some(b'>') => return Err("a folded config string (>)"),
+        Some(b'"' | b'\'') => return Err("a quoted config string"),
+        Some(b'&' | b'!' | b'*') => return Err("an anchor, alias or tag on the config string"),
+        _ => return Err("a plain config string"),
+    }
     let end = t.find([' ', '\t']).unwrap_or(t.len());
-    let (indicator, after) = t.split_at(end);
-    let after = after.trim_start_matches([' ', '\t']);
+    let after = t[end..].trim_start_matches([' ', '\t']);
     if !(after.is_empty() || after.starts_with('#')) {
         return Err("a config string whose header the writer does not read");
     }
-    match indicator {
+    match &t[..end] {
         "|" => Ok(false),
         "|-" => Ok(true),
         "|+" => Err("a config string kept with its trailing blank lines (|+)"),
-        i if i.starts_with('|') => Err("a config string with an indentation indicator"),
-        i if i.starts_with('>') => Err("a folded config string (>)"),
-        i if i.starts_with(['"', '\'']) => Err("a quoted config string"),
-        i if i.starts_with(['&', '!', '*']) => Err("an anchor, alias or tag on the config string"),
-        _ => Err("a plain config string"),
+        _ => Err("a config string with an indentation indicator"),
     }
 }
 

@@ -10,6 +10,14 @@
 //! not read), the document falls back to the tree write, with a `Reason`;
 //! and the text is only used when it reads back as exactly the tree's value,
 //! so the in-place result can never differ from the tree result.
+//!
+//! A config held as a string (v1alpha1 `spec.config: |`) is the one place
+//! the two results differ in text: the tree (and `--reformat`) writes the
+//! edited config anew with `yaml::emit`, the text keeps the string's own
+//! lines with only the edited values changed (`config`). There the check
+//! compares meaning: the edited string must read, as the operator reads it,
+//! as the tree's edited config, and the document around it must read back
+//! as exactly the tree's value with that string in place of the tree's.
 
 mod config;
 mod index;

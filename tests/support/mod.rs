@@ -10,6 +10,7 @@
 pub mod git;
 pub mod helm;
 pub mod kube;
+pub mod lines;
 
 use clap::CommandFactory;
 use kof_route::cli::Cli;
