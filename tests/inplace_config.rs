@@ -296,3 +296,23 @@ fn reformat_writes_the_config_as_the_tree_does() {
     assert_eq!(parsed, select::parse_config_text(&b).unwrap());
     assert_eq!(b, yaml::emit(&parsed));
 }
+
+/// A CRLF stream's config strings are edited in place too: the output is
+/// the LF stream's output with every line ended by CRLF.
+#[test]
+fn a_crlf_config_string_is_edited_in_place() {
+    let input = support::text(&fixture(COMMENTED));
+    let flags = support::route_flags("regional");
+    let lf = support::run(&flags, input.as_bytes());
+    let crlf = support::run(&flags, input.replace('\n', "\r\n").as_bytes());
+    assert_eq!(crlf.code, Some(0), "{}", crlf.stderr);
+    assert!(
+        !crlf.stderr.contains("not edited in place"),
+        "{}",
+        crlf.stderr
+    );
+    assert_eq!(
+        support::text(&crlf.stdout),
+        support::text(&lf.stdout).replace('\n', "\r\n")
+    );
+}
