@@ -131,7 +131,10 @@ fn header(rest: &str) -> Result<bool, Reason> {
 fn block(outer: &mut Text<'_>, config: &[Seg], body: &str) -> Result<Block, Reason> {
     let tokens: Vec<String> = config.iter().map(token).collect();
     let lines = super::index::Lines::new(&outer.text, &outer.index);
-    let (node, _) = locate(&lines, &tokens, false, &mut outer.memo)?;
+    let (node, _, depth) = locate(&lines, &tokens, false, &mut outer.memo)?;
+    if depth < tokens.len() {
+        return Err("a config string inside a flow collection");
+    }
     let strip = header(&lines.line(node.line)[node.col..])?;
     let parent = node
         .parent

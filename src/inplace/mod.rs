@@ -20,6 +20,7 @@
 //! as exactly the tree's value with that string in place of the tree's.
 
 mod config;
+mod flow;
 mod index;
 mod keys;
 mod layout;
@@ -35,7 +36,7 @@ use crate::read::Doc;
 use anyhow::{Result, anyhow};
 use index::{Index, Lines};
 use json_patch::PatchOperation;
-use ops::{Splice, add, has_list, locate, remove, write_value};
+use ops::{Splice, add, remove, replace};
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -229,8 +230,7 @@ impl<'d> Text<'d> {
                 let toks = tokens(&r.path);
                 self.touched.push(toks.clone());
                 let lines = Lines::new(&self.text, &self.index);
-                let (node, st) = locate(&lines, &toks, has_list(&r.value), &mut self.memo)?;
-                let edit = write_value(&lines, &node, &r.value, &st)?;
+                let edit = replace(&lines, &toks, &r.value, &mut self.memo)?;
                 self.splice(edit);
                 Ok(())
             }

@@ -1,8 +1,11 @@
 //! The in-place writer's operations on text: find the node a JSON pointer
 //! names, and the splice that replaces, adds or removes it in the style of
-//! its surroundings. Refuses (a `Reason`) what it cannot do safely.
+//! its surroundings. An operation that lands on or inside a flow collection
+//! is made by `flow`, which writes that collection again. Refuses (a
+//! `Reason`) what it cannot do safely.
 
 use super::Reason;
+use super::flow::{self, Change};
 use super::layout::{self, Style};
 use super::memo::{Memo, Step};
 use super::text::{Lines, Node, Shape};
@@ -21,14 +24,16 @@ pub(super) fn has_list(v: &Value) -> bool {
     }
 }
 
-/// The node at `tokens`, and the style seen on the way to it; `lists`: the
-/// style of sequences is wanted too.
+/// The node at `tokens`, the style seen on the way to it, and how many
+/// tokens it is down: all of them, or fewer when the path goes into a flow
+/// collection, which is then the node. `lists`: the style of sequences is
+/// wanted too.
 pub(super) fn locate(
     lines: &Lines<'_>,
     tokens: &[String],
     lists: bool,
     memo: &mut Memo,
-) -> Result<(Node, Style), Reason> {
+) -> Result<(Node, Style, usize), Reason> {
     // Start from the deepest entry the last operation's path shares.
     let known = memo.resume(tokens);
     let from = known.len();
@@ -37,7 +42,7 @@ pub(super) fn locate(
         None => (lines.root()?, Style::default(), false),
     };
     let mut recording = true;
-    for tok in &tokens[from..] {
+    for (depth, tok) in tokens.iter().enumerate().skip(from) {
         node = match lines.shape(&node)? {
             Shape::Map { col, first } => {
                 if let Some(p) = node.parent {
@@ -75,7 +80,8 @@ pub(super) fn locate(
                     in_map: false,
                 }
             }
-            _ => return Err("a scalar or flow node on the edited path"),
+            Shape::Flow(_) => return Ok((node, st, depth)),
+            _ => return Err("a scalar on the edited path"),
         };
         if recording {
             memo.record(Step {
@@ -92,7 +98,23 @@ pub(super) fn locate(
     {
         st.seq = off;
     }
-    Ok((node, st))
+    Ok((node, st, tokens.len()))
+}
+
+/// Replace the node at `tokens` with `v`.
+pub(super) fn replace(
+    lines: &Lines<'_>,
+    tokens: &[String],
+    v: &Value,
+    memo: &mut Memo,
+) -> Result<Splice, Reason> {
+    let (node, st, depth) = locate(lines, tokens, has_list(v), memo)?;
+    if let Shape::Flow(span) = lines.shape(&node)?
+        && (depth < tokens.len() || v.is_array() || v.is_object())
+    {
+        return flow::edit(lines, &node, span, &tokens[depth..], Change::Replace(v));
+    }
+    write_value(lines, &node, v, &st)
 }
 
 /// Replace the value of `node` with `v`.
@@ -106,7 +128,13 @@ pub(super) fn write_value(
     let shape = lines.shape(node)?;
     let scalar = !matches!(v, Value::Object(m) if !m.is_empty())
         && !matches!(v, Value::Array(a) if !a.is_empty());
-    if let (Shape::Scalar { start, end }, true) = (shape, scalar) {
+    // A flow collection replaced by a scalar is a block scalar now.
+    let own = match shape {
+        Shape::Scalar { start, end } => Some((start, end)),
+        Shape::Flow(span) => Some((span.open, span.close)),
+        _ => None,
+    };
+    if let (Some((start, end)), true) = (own, scalar) {
         // Only the scalar's own text: a comment or spaces after it stay.
         let mut s = String::new();
         crate::yaml::emit_scalar(&mut s, v, parent);
@@ -135,8 +163,12 @@ pub(super) fn add(
     memo: &mut Memo,
 ) -> Result<Splice, Reason> {
     let lists = has_list(v) || last == "-" || last.parse::<usize>().is_ok();
-    let (node, mut st) = locate(lines, parent, lists, memo)?;
+    let (node, mut st, depth) = locate(lines, parent, lists, memo)?;
     match lines.shape(&node)? {
+        Shape::Flow(span) => {
+            let inside = inner(&parent[depth..], last);
+            flow::edit(lines, &node, span, &inside, Change::Add(v))
+        }
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;
             if entries.iter().any(|e| e.key == last) {
@@ -188,8 +220,12 @@ pub(super) fn remove(
     memo: &mut Memo,
 ) -> Result<Splice, Reason> {
     // Only `{}` or `[]` is ever written here: no sequence is laid out.
-    let (node, st) = locate(lines, parent, false, memo)?;
+    let (node, st, depth) = locate(lines, parent, false, memo)?;
     let (line, end, only, first) = match lines.shape(&node)? {
+        Shape::Flow(span) => {
+            let inside = inner(&parent[depth..], last);
+            return flow::edit(lines, &node, span, &inside, Change::Remove);
+        }
         Shape::Map { col, first } => {
             let entries = lines.entries(col, first, node.end)?;
             let mut hits = entries.iter().filter(|e| e.key == last);
@@ -205,7 +241,7 @@ pub(super) fn remove(
             let it = items.get(i).ok_or("a list index the text does not have")?;
             (it.line, it.end, items.len() == 1, false)
         }
-        _ => return Err("removing from a scalar or flow node"),
+        _ => return Err("removing from a scalar or null"),
     };
     if only {
         // The last entry or item goes: the node becomes `{}` or `[]`.
@@ -219,4 +255,11 @@ pub(super) fn remove(
         return Err("removing the first key of a list item");
     }
     Ok((lines.start(line)..lines.start(end), String::new()))
+}
+
+/// The tokens of `last` under `parent`, both inside a flow node.
+fn inner(parent: &[String], last: &str) -> Vec<String> {
+    let mut t = parent.to_vec();
+    t.push(last.to_string());
+    t
 }

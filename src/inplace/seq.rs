@@ -2,7 +2,7 @@
 //! key, and the indentation style of the nearest sequence (for new ones).
 
 use super::Reason;
-use super::text::{Item, Lines, is_item, spaces, split_key};
+use super::text::{Item, Lines, closes_flow, is_item, spaces, split_key};
 
 impl Lines<'_> {
     /// The items of the block sequence at `col` from line `first` to `end`.
@@ -11,6 +11,10 @@ impl Lines<'_> {
         let mut j = self.next_content(first, end).unwrap_or(end);
         while j < end {
             let line = self.line(j);
+            if self.indent(j) == col && closes_flow(&line[col..]) && !out.is_empty() {
+                j = self.next_at_or_below(j + 1, end, col).unwrap_or(end);
+                continue;
+            }
             if self.indent(j) != col || !is_item(&line[col..]) {
                 return Err("odd indentation");
             }

@@ -3,9 +3,10 @@
 //!
 //! Reads the block YAML Helm renders (mappings, sequences with `- ` level
 //! with their key or indented, compact `- key:` entries, scalars on one line
-//! or continued on deeper lines). Anything else on the way to a node (flow
-//! collections, anchors, aliases, tags, merge or complex keys, odd
-//! indentation) is a `Reason` to write the document from its tree instead.
+//! or continued on deeper lines); a flow collection is a node whose extent
+//! `flow` finds, and whose inside it edits. Anything else on the way to a
+//! node (anchors, aliases, tags, merge or complex keys, odd indentation) is
+//! a `Reason` to write the document from its tree instead.
 //! A node's extent is its own lines: comment and blank lines after its last
 //! content line belong to whatever follows.
 
@@ -20,6 +21,13 @@ pub(super) fn spaces(s: &str) -> usize {
 /// A sequence entry: `- ...` or a lone `-`.
 pub(super) fn is_item(s: &str) -> bool {
     s == "-" || s.starts_with("- ")
+}
+
+/// The closing bracket of a flow collection over several lines, at its
+/// key's (or dash's) column (`key: [` ... `]`): it belongs to the entry or
+/// item above it, for no key or item starts with one.
+pub(super) fn closes_flow(s: &str) -> bool {
+    s.starts_with([']', '}'])
 }
 
 /// A value's place in the text.
@@ -46,8 +54,10 @@ pub(super) enum Shape {
     Scalar { start: usize, end: usize },
     /// A scalar over several lines (block or continued).
     Multi,
-    /// `[]` or `{}`.
+    /// `[]` or `{}` (blanks or comments inside).
     Empty(u8),
+    /// A flow collection with content, over one line or several.
+    Flow(super::flow::Span),
     /// Block mapping whose keys sit at `col`, the first on line `first`.
     Map { col: usize, first: usize },
     /// Block sequence whose dashes sit at `col`, the first on line `first`.
@@ -128,14 +138,7 @@ impl Lines<'_> {
             b'|' | b'>' => return Ok(Shape::Multi),
             b'&' | b'*' | b'!' => return Err("anchor, alias or tag on the edited path"),
             b'?' | b'%' | b'@' | b'`' => return Err("unusual node on the edited path"),
-            b'[' | b'{' => {
-                let after = t.get(2..).unwrap_or("").trim_start_matches([' ', '\t']);
-                let closed = t.starts_with("[]") || t.starts_with("{}");
-                if closed && (after.is_empty() || after.starts_with('#')) && n.end == n.line + 1 {
-                    return Ok(Shape::Empty(t.as_bytes()[0]));
-                }
-                return Err("flow collection on the edited path");
-            }
+            b'[' | b'{' => return super::flow::shape(self, self.start(n.line) + at, n),
             b'-' if is_item(t) => return Err("nested sequence on one line"),
             _ => {}
         }
@@ -169,7 +172,9 @@ impl Lines<'_> {
             if indent != col {
                 return Err("odd indentation");
             }
-            if j == first || !is_item(&line[col..]) {
+            if j != first && closes_flow(&line[col..]) {
+                out.last().ok_or("odd indentation")?;
+            } else if j == first || !is_item(&line[col..]) {
                 if let Some(cur) = out.last_mut() {
                     cur.end = self.last_content(cur.line, j) + 1;
                 }
@@ -213,7 +218,10 @@ impl Lines<'_> {
                 return Err("odd indentation");
             }
             let t = line.get(col..).unwrap_or("");
-            let skip = !at_col || t.is_empty() || t.starts_with('#') || (j != first && is_item(t));
+            let skip = !at_col
+                || t.is_empty()
+                || t.starts_with('#')
+                || (j != first && (is_item(t) || closes_flow(t)));
             if !skip {
                 if let Some(e) = found.as_mut().filter(|e| e.end == usize::MAX) {
                     e.end = self.last_content(e.line, j) + 1;
