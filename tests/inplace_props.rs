@@ -111,6 +111,10 @@ struct Layout {
     step: usize,
     seq: usize,
     comments: usize,
+    /// Percent of collections written in flow style (issue 25 item 3).
+    flow: usize,
+    /// How many were.
+    flowed: std::cell::Cell<usize>,
 }
 
 fn quoted(s: &str) -> String {
@@ -197,8 +201,60 @@ fn sequence(r: &mut Rng, out: &mut String, a: &[Value], col: usize, inline: bool
     }
 }
 
+/// `v` in flow style: JSON, or YAML with plain words, on one line or (at
+/// the top) one entry a line under `col`, the closing bracket at `col`.
+fn flow_text(r: &mut Rng, v: &Value, col: usize, top: bool) -> String {
+    if r.chance(30) {
+        return serde_json::to_string(v).unwrap();
+    }
+    let spread = top && r.chance(40);
+    let (open, close, entries) = match v {
+        Value::Array(a) => (
+            "[",
+            "]",
+            a.iter().map(|x| flow_text(r, x, col, false)).collect(),
+        ),
+        Value::Object(m) => {
+            let e = m
+                .iter()
+                .map(|(k, x)| format!("{}: {}", key_text(k), flow_text(r, x, col, false)));
+            ("{", "}", e.collect::<Vec<_>>())
+        }
+        Value::String(s)
+            if s.chars().all(|c| c.is_ascii_lowercase())
+                && !s.is_empty()
+                && !["on", "off", "yes", "no", "y", "n", "true", "false", "null"]
+                    .contains(&s.as_str()) =>
+        {
+            return s.clone();
+        }
+        other => return serde_json::to_string(other).unwrap(),
+    };
+    match spread {
+        true => {
+            let pad = " ".repeat(col + 2);
+            let body: Vec<String> = entries.iter().map(|e| format!("{pad}{e}")).collect();
+            format!(
+                "{open}  # open\n{}\n{}{close}",
+                body.join(",\n"),
+                " ".repeat(col)
+            )
+        }
+        false => format!("{open}{}{close}", entries.join(", ")),
+    }
+}
+
 /// After `key:` (in_map) or `-` at `col`.
 fn node(r: &mut Rng, out: &mut String, v: &Value, col: usize, in_map: bool, lay: &Layout) {
+    let collection = matches!(v, Value::Object(m) if !m.is_empty())
+        || matches!(v, Value::Array(a) if !a.is_empty());
+    if collection && r.chance(lay.flow) {
+        lay.flowed.set(lay.flowed.get() + 1);
+        out.push(' ');
+        out.push_str(&flow_text(r, v, col, true));
+        end_line(r, out, lay);
+        return;
+    }
     match v {
         Value::Object(m) if !m.is_empty() => {
             if in_map {
@@ -284,11 +340,14 @@ fn edits(r: &mut Rng, v: &Value) -> Vec<Edit> {
     d.edits
 }
 
-fn document(r: &mut Rng) -> String {
+/// A generated document, and whether it holds a non-empty flow collection.
+fn document(r: &mut Rng) -> (String, bool) {
     let lay = Layout {
         step: [2, 4][r.below(2)],
         seq: [0, 2, 4][r.below(3)],
         comments: [0, 10, 30][r.below(3)],
+        flow: [0, 0, 20][r.below(3)],
+        flowed: Default::default(),
     };
     let mut root = Map::new();
     for _ in 0..=r.below(4) {
@@ -296,16 +355,17 @@ fn document(r: &mut Rng) -> String {
     }
     let mut out = String::from("---\n# Source: generated\n");
     mapping(r, &mut out, &root, 0, false, &lay);
-    out
+    (out, lay.flowed.get() > 0)
 }
 
 #[test]
 fn in_place_agrees_with_the_tree_on_generated_documents() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut cases, mut written, mut refused) = (0, 0, 0);
+    let (mut flows, mut flows_written) = (0, 0);
     let mut declined = std::collections::BTreeMap::new();
     while cases < 4000 {
-        let text = document(&mut r);
+        let (text, flow) = document(&mut r);
         let Ok(before) = yaml::parse(&text) else {
             continue;
         };
@@ -342,6 +402,7 @@ fn in_place_agrees_with_the_tree_on_generated_documents() {
             ),
         }
         cases += 1;
+        flows += usize::from(flow);
         assert_eq!(mine, tree, "values differ\n{}", show());
         match t.unverified() {
             Ok(body) => {
@@ -353,6 +414,7 @@ fn in_place_agrees_with_the_tree_on_generated_documents() {
                     show()
                 );
                 written += 1;
+                flows_written += usize::from(flow);
             }
             Err(why) => *declined.entry(why).or_insert(0) += 1,
         }
@@ -363,8 +425,13 @@ fn in_place_agrees_with_the_tree_on_generated_documents() {
         }
     }
     eprintln!(
-        "{cases} cases: {written} written in place, declined: {declined:?}; \
-         {refused} edit lists refused by both"
+        "{cases} cases: {written} written in place ({flows_written} of the {flows} with flow \
+         collections), \
+         declined: {declined:?}; {refused} edit lists refused by both"
+    );
+    assert!(
+        flows_written * 2 > flows,
+        "only {flows_written} of {flows} with flow collections written in place"
     );
     assert!(
         written * 2 > cases,
