@@ -13,6 +13,11 @@
 //!   with the same nodes written in flow style, except inside the flow nodes
 //!   an edit reached; each of those is still a flow collection, its key line
 //!   up to the bracket and its trailing comment kept.
+//!
+//! Then the issue's examples spelled out (a list appended to and inserted
+//! into, on one line and one entry a line; keys added inside a mapping;
+//! JSON flow), and what still falls back, said: an anchor or a tag inside
+//! a flow on the edited path.
 
 mod support;
 
@@ -464,4 +469,100 @@ fn flow_collections_on_the_edited_path_are_edited_in_place() {
         hit * 2 > nodes && hit > 500,
         "{hit} of {nodes} flow nodes reached"
     );
+}
+
+/// The k0s daemon collector of the 1.11 render with `pairs` (block text,
+/// flow text) replaced, each once, inside that collector.
+fn k0s_daemon_with(pairs: &[(&str, &str)]) -> String {
+    let render = support::text(&fixture("fixtures/kof-1.11/helm3/kof-collectors.yaml"));
+    let at = render
+        .find("kind: OpenTelemetryCollector\nmetadata:\n  name: kof-collectors-controller-k0s-daemon\n")
+        .unwrap();
+    let (head, mut tail) = (render[..at].to_string(), render[at..].to_string());
+    for (block, flow) in pairs {
+        assert!(tail.contains(block), "{block}");
+        tail = tail.replacen(block, flow, 1);
+    }
+    head + &tail
+}
+
+/// The issue's examples, in one collector: a list appended to (`[batch]`),
+/// a processor inserted into a list, a key added inside a mapping, a
+/// mapping's value replaced and keys added to it. Each flow node is
+/// written again on its line(s) and nothing else of it changes; its comment
+/// stays; nothing falls back; kubectl reads what the tree write gives.
+#[test]
+fn the_issue_examples_are_edited_in_their_flow_style() {
+    let input = k0s_daemon_with(&[
+        (
+            "      extensions:\n      - file_storage/exporters\n",
+            "      extensions: [file_storage/exporters]  # ours\n",
+        ),
+        (
+            "          processors:\n          - resourcedetection\n          - transform/kubeletstats\n          - transform/hostmetrics\n          - transform/k8snode\n          - batch\n",
+            "          processors: [\n            resourcedetection,\n            transform/kubeletstats, # kubelet\n            transform/hostmetrics,\n            transform/k8snode,\n            batch\n          ]  # metrics\n",
+        ),
+        (
+            "    extensions:\n      file_storage/exporters:\n        directory: /var/lib/otelcol/file_storage/exporters-controller-k0s-daemon\n",
+            "    extensions: {file_storage/exporters: {directory: /var/lib/otelcol/file_storage/exporters-controller-k0s-daemon}}\n",
+        ),
+        (
+            "      prometheusremotewrite:\n        endpoint: http://vminsert-cluster:8480/insert/0/prometheus/api/v1/write\n",
+            "      prometheusremotewrite: {\"endpoint\": \"http://vminsert-cluster:8480/insert/0/prometheus/api/v1/write\"}\n",
+        ),
+    ]);
+    let flags = [
+        "--route=regional",
+        "--regional-domain=kof.test",
+        "--regional-cluster=r1",
+    ];
+    let run = support::run(&flags, input.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("not edited in place"),
+        "{}",
+        run.stderr
+    );
+    let out = support::text(&run.stdout);
+    let want = [
+        "      extensions: [file_storage/exporters, basicauth/metrics, basicauth/logs, basicauth/traces]  # ours\n",
+        "          processors: [\n            resourcedetection,\n            transform/kubeletstats,\n            transform/hostmetrics,\n            transform/k8snode,\n            resource/k8sclustername,\n            batch\n          ]  # metrics\n",
+        "    extensions: {file_storage/exporters: {directory: /var/lib/otelcol/file_storage/exporters-controller-k0s-daemon}, basicauth/metrics: {client_auth: {username: \"${env:KOF_VM_USER}\", password: \"${env:KOF_VM_PASSWORD}\"}}, basicauth/logs: {client_auth: {username: \"${env:KOF_VM_USER}\", password: \"${env:KOF_VM_PASSWORD}\"}}, basicauth/traces: {client_auth: {username: \"${env:KOF_VM_USER}\", password: \"${env:KOF_VM_PASSWORD}\"}}}\n",
+        "      prometheusremotewrite: {endpoint: \"https://vmauth.kof.test/vm/insert/0/prometheus/api/v1/write\", auth: {authenticator: basicauth/metrics}, external_labels: {cluster: mothership, clusterNamespace: kcm-system}}\n",
+    ];
+    for w in want {
+        assert!(out.contains(w), "want\n{w}in\n{out}");
+    }
+    let tree = support::run(&[&flags[..], &["--reformat"]].concat(), input.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        support::kube::as_kubernetes_reads(dir.path(), out.as_bytes()),
+        support::kube::as_kubernetes_reads(dir.path(), &tree.stdout)
+    );
+}
+
+/// What still falls back, said: an anchor, an alias or a tag inside a flow
+/// collection on the edited path.
+#[test]
+fn anchors_aliases_and_tags_in_a_flow_still_fall_back_said() {
+    for flow in [
+        "[&ext file_storage/exporters]",
+        "[!!str file_storage/exporters]",
+    ] {
+        let input = k0s_daemon_with(&[(
+            "      extensions:\n      - file_storage/exporters\n",
+            &format!("      extensions: {flow}\n"),
+        )]);
+        let run = support::run(&support::route_flags("regional"), input.as_bytes());
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(
+                "kof-collectors-controller-k0s-daemon (line 3932): written from its parsed tree, \
+                 not edited in place (anchor, alias or tag on the edited path, at \
+                 spec.config.service.extensions"
+            ),
+            "{flow}: {}",
+            run.stderr
+        );
+    }
 }
