@@ -10,12 +10,15 @@
 use super::scalar::{self, Scalar, Schema};
 use super::{MAX_DEPTH, SyntaxError};
 use goyaml::GoYaml;
+use respell::Edit;
 use serde_json::{Map, Value};
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, Span, StrInput, Tag};
 use std::collections::HashMap;
 use tags::{tagged, yaml11_breaks};
 
 mod goyaml;
+mod respell;
+mod tabs;
 mod tags;
 
 /// Aliases may copy at most this many nodes into a document: about 1,000
@@ -31,7 +34,7 @@ pub(crate) fn parse(text: &str, schema: Schema, unique: bool) -> Result<Value, S
     let text = yaml11_breaks(text)?;
     // The text is only rewritten where it held a NEL: say so in an error.
     let had_nel = matches!(text, std::borrow::Cow::Owned(_));
-    build(&text, schema, unique).map_err(|mut e| {
+    respell::read(text, |t| build(t, schema, unique)).map_err(|mut e| {
         if had_nel {
             e.message
                 .push_str(" (a raw NEL, U+0085, is a line break, as in Kubernetes)");
@@ -40,19 +43,26 @@ pub(crate) fn parse(text: &str, schema: Schema, unique: bool) -> Result<Value, S
     })
 }
 
-fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, SyntaxError> {
+/// The document's value, or the error and the respelling that reads it as
+/// go-yaml does, if one is known.
+fn build(text: &str, schema: Schema, unique: bool) -> Result<Value, (SyntaxError, Option<Edit>)> {
     let mut options = Options::default();
     options.emit_comments = false;
     // Anchor names are checked against go-yaml's (`goyaml::anchor`).
     options.emit_anchor_events = true;
     let mut b = Builder {
-        go_yaml: GoYaml::new(text),
+        // Kubernetes' spellings the parser reads otherwise are respelled.
+        go_yaml: GoYaml::new(text, schema == Schema::Kubernetes),
         events: Parser::new_from_str_with_options(text, options),
         anchors: HashMap::new(),
         replayed: 0,
         schema,
         unique,
     };
+    read(&mut b).map_err(|e| (e, b.go_yaml.take_edit()))
+}
+
+fn read(b: &mut Builder) -> Result<Value, SyntaxError> {
     let mut value = Value::Null;
     let mut documents = 0;
     loop {
@@ -101,11 +111,14 @@ impl<'a> Builder<'a> {
                 Ok(()) => Ok((event, span)),
                 Err(message) => Err(at(&span, message)),
             },
-            Some(Err(e)) => Err(SyntaxError {
-                line: e.marker().line(),
-                column: e.marker().col() + 1,
-                message: super::scrub_quoted(&e.info(), &['`', '"']),
-            }),
+            Some(Err(e)) => {
+                self.go_yaml.scan_error(&e);
+                Err(SyntaxError {
+                    line: e.marker().line(),
+                    column: e.marker().col() + 1,
+                    message: super::scrub_quoted(&e.info(), &['`', '"']),
+                })
+            }
             None => Err(SyntaxError {
                 line: 1,
                 column: 1,

@@ -1,6 +1,7 @@
 //! The full reader's go-yaml v2 strictness (read stage): where granit-parser
 //! (YAML 1.2) reads a construct that go-yaml v2, Kubernetes' reader, scans
-//! otherwise, the document is refused with its line, never read to a value
+//! otherwise, the document is refused with its line, or respelled where a
+//! spelling both read alike is known (`respell.rs`), never read to a value
 //! Kubernetes does not give it (tests/k8s_flow_block.rs holds this to
 //! kubectl). It only looks at the source text around the parser's events;
 //! it must not build values or echo the text in a message.
@@ -8,12 +9,13 @@
 //! go-yaml v2 ends a plain scalar in a flow collection at any of `,?[]{}`
 //! and at `:` before a blank, where YAML 1.2 lets `?` stand inside one and
 //! ends it at `:` before a flow indicator; in flow context `?` and `:` are
-//! always indicators; a tag runs on over `,[]`; and a tab is only
-//! whitespace inside a flow, or after a token that cannot start a simple key
-//! (not at a line's start or after a `-`, `?` or `:` indicator there).
+//! always indicators; a tag runs on over `,[]`; its tab rules are in
+//! `tabs.rs`.
 
+use super::respell::{self, Edit};
+use super::tabs::{block_scalar, scalar_lines, tabs};
 use crate::yaml::SyntaxError;
-use serde_saphyr::granit_parser::{Event, ScalarStyle, Span, StructureStyle};
+use serde_saphyr::granit_parser::{Event, ScalarStyle, ScanError, Span, StructureStyle};
 
 const QUESTION: &str = "a '?' in a plain scalar inside a flow collection, which Kubernetes \
                         reads as a key indicator and refuses";
@@ -28,7 +30,6 @@ const ANCHOR: &str = "an anchor name go-yaml (Kubernetes) does not read (letters
 const SEPARATOR: &str = "a raw line or paragraph separator (U+2028, U+2029) \
     outside a quoted or flow scalar, or beside a blank, which Kubernetes reads as a line \
     break: write it escaped in a double-quoted string";
-const TAB: &str = "a tab where go-yaml (Kubernetes) expects indentation or a space";
 
 /// The go-yaml checks over one document's events: what each event shows at
 /// once, and what only the whole stream shows (separators, tabs).
@@ -42,16 +43,33 @@ pub(super) struct GoYaml<'a> {
     /// Lines inside flows and multi-line scalars, where go-yaml takes a
     /// tab for whitespace or text.
     exempt: Vec<(usize, usize)>,
+    /// Whether a spelling go-yaml v2 reads otherwise is respelled
+    /// (`respell`) rather than refused, and the respelling found.
+    respell: bool,
+    edit: Option<Edit>,
 }
 
 impl<'a> GoYaml<'a> {
-    pub(super) fn new(text: &'a str) -> Self {
+    pub(super) fn new(text: &'a str, respell: bool) -> Self {
         GoYaml {
             text,
             separators: separators(text),
             open: Vec::new(),
             exempt: Vec::new(),
+            respell,
+            edit: None,
         }
+    }
+
+    /// The respelling that would read the spelling just refused as go-yaml
+    /// reads it, if any.
+    pub(super) fn take_edit(&mut self) -> Option<Edit> {
+        self.edit.take().filter(|_| self.respell)
+    }
+
+    /// Note the respelling of a spelling the parser refused with `e`.
+    pub(super) fn scan_error(&mut self, e: &ScanError) {
+        self.edit = respell::lone_dash(self.text, e);
     }
 
     /// Refuse what go-yaml v2 scans otherwise; note where flows and
@@ -59,7 +77,7 @@ impl<'a> GoYaml<'a> {
     pub(super) fn check(&mut self, event: &Event<'a>, span: &Span) -> Result<(), &'static str> {
         let in_flow = self.open.last().is_some_and(|&(_, flow)| flow);
         if in_flow {
-            flow_tag(self.text, span)?;
+            flow_tag(self.text, span).map_err(|(m, edit)| self.found(m, edit))?;
         }
         match event {
             Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
@@ -72,7 +90,7 @@ impl<'a> GoYaml<'a> {
                 }
             }
             Event::Scalar(_, ScalarStyle::Plain, ..) if in_flow => {
-                flow_plain(self.text, span)?;
+                flow_plain(self.text, span).map_err(|(m, edit)| self.found(m, edit))?;
                 keep_separators(self.text, span, &mut self.separators);
             }
             Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
@@ -88,6 +106,11 @@ impl<'a> GoYaml<'a> {
             _ => {}
         }
         Ok(())
+    }
+
+    fn found(&mut self, message: &'static str, edit: Option<Edit>) -> &'static str {
+        self.edit = edit;
+        message
     }
 
     /// At the stream's end: a separator no scalar keeps, or a tab go-yaml
@@ -113,21 +136,35 @@ impl<'a> GoYaml<'a> {
     }
 }
 
-/// Whether the plain scalar at `span` in a flow collection reads as in go-yaml.
-fn flow_plain(text: &str, span: &Span) -> Result<(), &'static str> {
+/// Whether the plain scalar at `span` in a flow collection reads as in
+/// go-yaml; if not, the respelling that reads as go-yaml does, where one
+/// is known.
+fn flow_plain(text: &str, span: &Span) -> Result<(), (&'static str, Option<Edit>)> {
     let Some(range) = span.byte_range() else {
         return Ok(());
     };
     let raw = &text[range.clone()];
-    if raw.starts_with(['?', ':']) {
-        return Err(LEADING);
+    if let Some(after) = raw.strip_prefix('?') {
+        // `??` and `?:` go-yaml refuses or reads as an empty key.
+        let known = !after.starts_with(['?', ':', '#']);
+        return Err((LEADING, known.then(|| respell::space_question(range.start))));
+    }
+    if raw.starts_with(':') {
+        return Err((LEADING, None));
     }
     if raw.contains('?') {
-        return Err(QUESTION);
+        return Err((QUESTION, None));
     }
-    let after = text[range.end..].trim_start_matches([' ', '\t']).as_bytes();
-    match after {
-        [b':', b',' | b'[' | b']' | b'{' | b'}', ..] => Err(COLON),
+    let rest = &text[range.end..];
+    let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let colon = range.end + blanks;
+    match &rest.as_bytes()[blanks..] {
+        // An empty scalar is no scalar to go-yaml: the `:` is its value
+        // indicator; before `[` or `{`, it refuses the flow that follows.
+        [b':', b',' | b']' | b'}', ..] if !raw.is_empty() => {
+            Err((COLON, Some(respell::quote_colon(text, range, colon))))
+        }
+        [b':', b',' | b'[' | b']' | b'{' | b'}', ..] => Err((COLON, None)),
         _ => Ok(()),
     }
 }
@@ -159,15 +196,32 @@ fn keep_separators(text: &str, span: &Span, seps: &mut [(usize, bool)]) {
     }
 }
 
-/// Whether a tag at `span` inside a flow collection ends where go-yaml ends it.
-fn flow_tag(text: &str, span: &Span) -> Result<(), &'static str> {
-    let Some(end) = span.tag_span().and_then(|t| t.byte_range()).map(|r| r.end) else {
+/// Whether a tag at `span` inside a flow collection ends where go-yaml ends
+/// it; if not, and go-yaml reads the tag run on to a blank, its respelling.
+fn flow_tag(text: &str, span: &Span) -> Result<(), (&'static str, Option<Edit>)> {
+    let Some(tag) = span.tag_span().and_then(|t| t.byte_range()) else {
         return Ok(());
     };
-    match text.as_bytes().get(end) {
-        Some(b',' | b'[' | b']' | b'{' | b'}') => Err(TAG),
+    match text.as_bytes().get(tag.end) {
+        Some(b',' | b'[' | b']' | b'{' | b'}') => {
+            Err((TAG, run_on_tag(text, tag.start).map(respell::local_tag)))
+        }
         _ => Ok(()),
     }
+}
+
+/// The tag starting at `start` as go-yaml v2 scans it, if it reads it:
+/// `!` or `!!` and URI characters (with `,[]`, and `%` escapes of ASCII)
+/// up to a blank; no other handle (it would have to be declared).
+fn run_on_tag(text: &str, start: usize) -> Option<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let body = start + 1 + usize::from(b.get(start + 1) == Some(&b'!'));
+    let uri = |c: &u8| c.is_ascii_alphanumeric() || b"-_;/?:@&=+$,.~*'()[]%".contains(c);
+    let end = body + b[body..].iter().take_while(|c| uri(c)).count();
+    let escapes = b[body..end].split(|&c| c == b'%').skip(1);
+    let ascii = |e: &[u8]| matches!(e, [b'0'..=b'7', h, ..] if h.is_ascii_hexdigit());
+    let ends = matches!(b.get(end), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+    (ends && escapes.into_iter().all(ascii)).then_some(start..end)
 }
 
 /// Whether an anchor name is one go-yaml scans: letters, digits, `-`, `_`.
@@ -179,122 +233,5 @@ pub(super) fn anchor(name: &str) -> Result<(), &'static str> {
     {
         true => Ok(()),
         false => Err(ANCHOR),
-    }
-}
-
-/// Whether the block scalar at `span` (from its first content character to
-/// past its last line break) has no tab where go-yaml expects indentation:
-/// right after the blanks of its first content line when the indentation
-/// is detected, or left of the indentation on any later line.
-fn block_scalar(text: &str, span: &Span) -> Result<(), &'static str> {
-    let Some(range) = span.byte_range() else {
-        return Ok(());
-    };
-    let line_start = text[..range.start].rfind('\n').map_or(0, |p| p + 1);
-    let raw = &text[line_start..range.end];
-    if !raw.contains('\t') {
-        return Ok(());
-    }
-    let header = text[..line_start.saturating_sub(1)]
-        .rsplit('\n')
-        .next()
-        .unwrap_or_default();
-    let explicit = header.bytes().any(|b| b.is_ascii_digit());
-    let mut indent: Option<usize> = None;
-    for line in raw.lines() {
-        let spaces = line.len() - line.trim_start_matches(' ').len();
-        let tab = line.as_bytes().get(spaces) == Some(&b'\t');
-        let refused = match indent {
-            None => tab && !explicit,
-            Some(c) => tab && spaces < c,
-        };
-        if refused {
-            return Err(TAB);
-        }
-        if indent.is_none() && !line.trim().is_empty() {
-            indent = Some(spaces);
-        }
-    }
-    Ok(())
-}
-
-/// The lines of a multi-line scalar at `span`, where a tab is its text.
-fn scalar_lines(span: &Span) -> (usize, usize) {
-    let last = match span.end.col() {
-        0 => span.end.line().saturating_sub(1),
-        _ => span.end.line(),
-    };
-    (span.start.line() + 1, last)
-}
-
-/// The first line (1-based) holding a tab go-yaml refuses, outside the
-/// `exempt` lines (inside flows, block scalars and quoted scalars).
-fn tabs(text: &str, exempt: &[(usize, usize)]) -> Result<(), (usize, &'static str)> {
-    if !text.contains('\t') {
-        return Ok(());
-    }
-    // The indentation of the last line holding content: go-yaml reads the
-    // blanks after a plain scalar as part of it, and a tab there only
-    // violates indentation at or left of that column.
-    let mut indent: Option<usize> = None;
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let inside = exempt.iter().any(|&(a, b)| a <= n && n <= b);
-        if !inside && line.contains('\t') && refused_tab(line, indent) {
-            return Err((n, TAB));
-        }
-        let body = line.trim_start_matches([' ', '\t']);
-        if !inside && !body.is_empty() && !body.starts_with('#') {
-            indent = Some(line.len() - line.trim_start_matches(' ').len());
-        }
-    }
-    Ok(())
-}
-
-/// A tab in the line's indentation at or left of `indent` (the last content
-/// line's), or as the space after a leading `-`, `?` or `:` indicator (go-yaml
-/// may start a simple key there, so it does not take the tab for whitespace).
-fn refused_tab(line: &str, indent: Option<usize>) -> bool {
-    let b = line.as_bytes();
-    let mut i = 0;
-    let mut first = true;
-    loop {
-        while b.get(i) == Some(&b' ') {
-            i += 1;
-        }
-        match (b.get(i), b.get(i + 1)) {
-            (Some(b'\t'), _) => return !first || indent.is_none_or(|c| i <= c),
-            (Some(b'-' | b'?' | b':'), Some(b' ' | b'\t')) => i += 1,
-            _ => return false,
-        }
-        first = false;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::refused_tab;
-
-    #[test]
-    fn tabs_go_yaml_refuses_are_found() {
-        let refused = [
-            "\tx: 1", "  \t- x", "-\tx", "- \tx", "- - \tx", ":\tb", "\t# c",
-        ];
-        for line in refused {
-            assert!(refused_tab(line, Some(2)), "{line:?}");
-        }
-        for line in [
-            "v:\tx",
-            "v: x\t# c",
-            "- x\ty",
-            "  a: 1\t",
-            "-x\t",
-            "   \t# c",
-        ] {
-            assert!(!refused_tab(line, Some(2)), "{line:?}");
-        }
-        // At or left of the last content line's indentation only.
-        assert!(refused_tab("  \t# c", Some(2)));
-        assert!(!refused_tab("  \t# c", Some(0)));
     }
 }
