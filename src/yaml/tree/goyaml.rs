@@ -69,7 +69,8 @@ impl<'a> GoYaml<'a> {
 
     /// Note the respelling of a spelling the parser refused with `e`.
     pub(super) fn scan_error(&mut self, e: &ScanError) {
-        self.edit = respell::lone_dash(self.text, e);
+        self.edit =
+            respell::lone_dash(self.text, e).or_else(|| respell::quoted_indent(self.text, e));
     }
 
     /// Refuse what go-yaml v2 scans otherwise; note where flows and

@@ -14,7 +14,10 @@
 //!   refused by the parser here; it is quoted (`['-']`);
 //! * a tag run into `,`, `[` or `]` (`[!x, y]`): go-yaml's tag runs on to
 //!   the blank, so it is no tag go-yaml resolves and the node reads as text;
-//!   its characters become a local tag's (`!xx y`), which reads the same.
+//!   its characters become a local tag's (`!xx y`), which reads the same;
+//! * a tab, or too little indentation, starting a quoted scalar's
+//!   continuation line: go-yaml drops those blanks and wants no indentation
+//!   there; they become spaces indented past every block around.
 //!
 //! An edit only inserts characters or overwrites ASCII ones within lines,
 //! never a line break, so every line number stays right; the columns of an
@@ -30,6 +33,12 @@ use std::ops::Range;
 /// far more than a real manifest holds; past it, the refusal stands.
 const MAX_EDITS: usize = 64;
 
+/// The most spaces one respelling indents a line by.
+const SPACES: &str = match str::from_utf8(&[b' '; 256]) {
+    Ok(s) => s,
+    Err(_) => "",
+};
+
 /// One respelling, in the byte offsets of the text last read.
 #[derive(Debug)]
 pub(super) enum Edit {
@@ -37,6 +46,8 @@ pub(super) enum Edit {
     Insert(Vec<(usize, &'static str)>),
     /// Overwrite each (ASCII) byte of the range with this one.
     Overwrite(Range<usize>, u8),
+    /// The blanks of the range become spaces, this many at least.
+    Indent(Range<usize>, usize),
 }
 
 /// The plain scalar at `span` and the blanks and `:` after it, ending at
@@ -87,6 +98,34 @@ pub(super) fn read<T>(
     }
 }
 
+/// The blanks starting the continuation line of a quoted scalar the parser
+/// refused with `e` (a tab, or too little indentation), as spaces indented
+/// past every block around it (past every earlier line's indentation and
+/// indicators): go-yaml drops them, whatever they are (it only refuses a
+/// document marker there).
+pub(super) fn quoted_indent(text: &str, e: &ScanError) -> Option<Edit> {
+    use ErrorKind::{InvalidQuotedScalarIndent, TabInIndentation};
+    if !matches!(e.kind(), TabInIndentation | InvalidQuotedScalarIndent) {
+        return None;
+    }
+    let at = e.marker().byte_offset()?;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[start..];
+    // A document marker ends the document to go-yaml, quotes or not.
+    let marker = (line.starts_with("---") || line.starts_with("..."))
+        && matches!(
+            line.as_bytes().get(3),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        );
+    if marker {
+        return None;
+    }
+    let end = start + line.len() - line.trim_start_matches([' ', '\t']).len();
+    let lead = |l: &str| l.len() - l.trim_start_matches([' ', '\t', '-', '?', ':']).len();
+    let deepest = text[..start].lines().map(lead).max().unwrap_or(0);
+    Some(Edit::Indent(start..end, deepest + 1))
+}
+
 /// A document's text as last respelled.
 struct Respelled<'a> {
     text: Cow<'a, str>,
@@ -115,22 +154,30 @@ impl<'a> Respelled<'a> {
         }
         self.edits += 1;
         match edit {
-            Edit::Overwrite(range, byte) => {
-                let mut bytes = std::mem::take(&mut self.text).into_owned().into_bytes();
-                for b in &mut bytes[range.clone()] {
-                    if b.is_ascii() {
-                        *b = *byte;
-                    }
-                }
-                // Only ASCII bytes were overwritten, with an ASCII byte.
-                self.text = String::from_utf8(bytes).unwrap_or_default().into();
-            }
+            Edit::Overwrite(range, byte) => self.apply_overwrite(range, *byte),
             Edit::Insert(at) => self.insert(at),
+            Edit::Indent(range, spaces) => {
+                self.apply_overwrite(range, b' ');
+                let more = spaces.saturating_sub(range.len());
+                let pad = &SPACES[..more.min(SPACES.len())];
+                self.insert(&[(range.start, pad)]);
+            }
         }
         true
     }
 
-    fn insert(&mut self, at: &[(usize, &'static str)]) {
+    fn apply_overwrite(&mut self, range: &Range<usize>, byte: u8) {
+        let mut bytes = std::mem::take(&mut self.text).into_owned().into_bytes();
+        for b in &mut bytes[range.clone()] {
+            if b.is_ascii() {
+                *b = byte;
+            }
+        }
+        // Only ASCII bytes were overwritten, with an ASCII byte.
+        self.text = String::from_utf8(bytes).unwrap_or_default().into();
+    }
+
+    fn insert(&mut self, at: &[(usize, &str)]) {
         let text = &self.text;
         let mut out = String::with_capacity(text.len() + at.len() * 2);
         let mut from = 0;
