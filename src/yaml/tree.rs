@@ -112,11 +112,11 @@ impl<'a> Builder<'a> {
                 Err(message) => Err(at(&span, message)),
             },
             Some(Err(e)) => {
-                self.go_yaml.scan_error(&e);
+                let hint = self.go_yaml.scan_error(&e);
                 Err(SyntaxError {
                     line: e.marker().line(),
                     column: e.marker().col() + 1,
-                    message: super::scrub_quoted(&e.info(), &['`', '"']),
+                    message: super::scrub_quoted(&e.info(), &['`', '"']) + hint,
                 })
             }
             None => Err(SyntaxError {

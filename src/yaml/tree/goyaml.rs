@@ -15,7 +15,7 @@
 use super::respell::{self, Edit};
 use super::tabs::{block_scalar, scalar_lines, tabs};
 use crate::yaml::SyntaxError;
-use serde_saphyr::granit_parser::{Event, ScalarStyle, ScanError, Span, StructureStyle};
+use serde_saphyr::granit_parser::{ErrorKind, Event, ScalarStyle, ScanError, Span, StructureStyle};
 
 const QUESTION: &str = "a '?' in a plain scalar inside a flow collection, which Kubernetes \
                         reads as a key indicator and refuses";
@@ -23,6 +23,8 @@ const LEADING: &str = "a plain scalar starting with '?' or ':' inside a flow col
                        which Kubernetes reads as an indicator";
 const COLON: &str = "a ':' before a flow indicator after a plain scalar, which Kubernetes \
                      reads as part of the scalar (quote it)";
+const COLON_HINT: &str = " (Kubernetes reads a ':' before ',', ']' or '}' as part of the \
+                          plain scalar before it: quote that scalar with its ':')";
 const TAG: &str = "a tag followed by a flow indicator, which Kubernetes reads as part \
                    of the tag";
 const ANCHOR: &str = "an anchor name go-yaml (Kubernetes) does not read (letters, digits, \
@@ -67,10 +69,19 @@ impl<'a> GoYaml<'a> {
         self.edit.take().filter(|_| self.respell)
     }
 
-    /// Note the respelling of a spelling the parser refused with `e`.
-    pub(super) fn scan_error(&mut self, e: &ScanError) {
-        self.edit =
-            respell::lone_dash(self.text, e).or_else(|| respell::quoted_indent(self.text, e));
+    /// Note the respelling of a spelling the parser refused with `e`; a
+    /// hint for its message where go-yaml reads it and none is known.
+    pub(super) fn scan_error(&mut self, e: &ScanError) -> &'static str {
+        let at = e.marker().byte_offset().unwrap_or(usize::MAX);
+        let colon = self.text.as_bytes().get(at..at.saturating_add(2));
+        let hint = match (e.kind(), colon) {
+            (ErrorKind::InvalidColonPlacement, Some([b':', b',' | b']' | b'}'])) => COLON_HINT,
+            _ => "",
+        };
+        self.edit = respell::lone_dash(self.text, e)
+            .or_else(|| respell::quoted_indent(self.text, e))
+            .or_else(|| tag_into_flow(self.text, e));
+        hint
     }
 
     /// Refuse what go-yaml v2 scans otherwise; note where flows and
@@ -148,7 +159,7 @@ fn flow_plain(text: &str, span: &Span) -> Result<(), (&'static str, Option<Edit>
     if let Some(after) = raw.strip_prefix('?') {
         // `??` and `?:` go-yaml refuses or reads as an empty key.
         let known = !after.starts_with(['?', ':', '#']);
-        return Err((LEADING, known.then(|| respell::space_question(range.start))));
+        return Err((LEADING, known.then(|| respell::space_after(range.start))));
     }
     if raw.starts_with(':') {
         return Err((LEADING, None));
@@ -165,9 +176,21 @@ fn flow_plain(text: &str, span: &Span) -> Result<(), (&'static str, Option<Edit>
         [b':', b',' | b']' | b'}', ..] if !raw.is_empty() => {
             Err((COLON, Some(respell::quote_colon(text, range, colon))))
         }
+        // After a quoted key, the `:` is a value indicator to both readers,
+        // with a blank after it.
+        [b':', b',' | b']' | b'}', ..] if after_quote(text, range.start) => {
+            Err((COLON, Some(respell::space_after(colon))))
+        }
         [b':', b',' | b'[' | b']' | b'{' | b'}', ..] => Err((COLON, None)),
         _ => Ok(()),
     }
+}
+
+/// Whether a quoted scalar ends right before `at`, blanks aside.
+fn after_quote(text: &str, at: usize) -> bool {
+    text[..at]
+        .trim_end_matches([' ', '\t'])
+        .ends_with(['"', '\''])
 }
 
 /// Every raw LS and PS of `text`, none yet known to read as go-yaml reads it.
@@ -209,6 +232,17 @@ fn flow_tag(text: &str, span: &Span) -> Result<(), (&'static str, Option<Edit>)>
         }
         _ => Ok(()),
     }
+}
+
+/// The respelling of the tag the parser refused with `e` (at its `!`) for
+/// running into `,`, `[` or `]`, where go-yaml reads it run on to a blank.
+fn tag_into_flow(text: &str, e: &ScanError) -> Option<Edit> {
+    if *e.kind() != ErrorKind::InvalidTagTerminator {
+        return None;
+    }
+    let tag = run_on_tag(text, e.marker().byte_offset()?)?;
+    let runs_on = text[tag.clone()].contains([',', '[', ']']);
+    (text[tag.clone()].starts_with('!') && runs_on).then(|| respell::local_tag(tag))
 }
 
 /// The tag starting at `start` as go-yaml v2 scans it, if it reads it:

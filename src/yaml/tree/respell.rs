@@ -60,8 +60,9 @@ pub(super) fn quote_colon(text: &str, span: Range<usize>, colon: usize) -> Edit 
     Edit::Insert(at)
 }
 
-/// The `?` at `at`, a key indicator to go-yaml, followed by a space.
-pub(super) fn space_question(at: usize) -> Edit {
+/// The indicator at `at` (a `?` first in a plain scalar, or a `:` after a
+/// quoted key) followed by a space: go-yaml reads it as an indicator.
+pub(super) fn space_after(at: usize) -> Edit {
     Edit::Insert(vec![(at + 1, " ")])
 }
 
@@ -248,5 +249,10 @@ mod tests {
         assert_eq!(r.error(e(2, 1)).column, 1);
         assert!(r.apply(&Edit::Overwrite(10..11, b'x')));
         assert_eq!(r.text(), "v: ['x:', x y]\nw: ['-']\n");
+        // A quoted scalar's continuation line: its tab becomes 3 spaces.
+        let mut r = Respelled::new("v: \"a\n\tb\"\n".into());
+        assert!(r.apply(&Edit::Indent(6..7, 3)));
+        assert_eq!(r.text(), "v: \"a\n   b\"\n");
+        assert_eq!(r.error(e(2, 5)).column, 3);
     }
 }
