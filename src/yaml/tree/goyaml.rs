@@ -75,7 +75,11 @@ impl<'a> GoYaml<'a> {
         let at = e.marker().byte_offset().unwrap_or(usize::MAX);
         let colon = self.text.as_bytes().get(at..at.saturating_add(2));
         let hint = match (e.kind(), colon) {
-            (ErrorKind::InvalidColonPlacement, Some([b':', b',' | b']' | b'}'])) => COLON_HINT,
+            (ErrorKind::InvalidColonPlacement, Some([b':', b',' | b']' | b'}']))
+                if self.respell =>
+            {
+                COLON_HINT
+            }
             _ => "",
         };
         self.edit = respell::lone_dash(self.text, e)
