@@ -210,6 +210,9 @@ fn the_block_keeps_its_chomping_and_its_lines() {
         ("|", "\n\n  replicas: 1\n", true),
         ("|-", "  replicas: 1\n", false),
         ("|  # a comment on the header", "  replicas: 1\n", true),
+        // The last entry of `spec`, its last line a comment of the config:
+        // what the route adds to `spec` goes after it, not inside the string.
+        ("|", "", true),
         (
             "|-   # strip",
             "\n  # after the string\n  replicas: 1\n",

@@ -8,7 +8,9 @@
 //! node (anchors, aliases, tags, merge or complex keys, odd indentation) is
 //! a `Reason` to write the document from its tree instead.
 //! A node's extent is its own lines: comment and blank lines after its last
-//! content line belong to whatever follows.
+//! content line belong to whatever follows, except lines of a block
+//! scalar's text that only look like comments (a v1alpha1 config string
+//! ending in `# ...`), which are its own.
 
 use super::Reason;
 pub(super) use super::index::Lines;
@@ -85,10 +87,7 @@ impl Lines<'_> {
     /// The document's root node.
     pub fn root(&self) -> Result<Node, Reason> {
         let first = self.next_content(0, self.len()).ok_or("empty document")?;
-        let last = (first..self.len())
-            .rev()
-            .find(|&j| self.content(j))
-            .unwrap_or(first);
+        let last = self.last_content(first, self.len());
         Ok(Node {
             line: first,
             col: 0,
@@ -255,8 +254,60 @@ impl Lines<'_> {
         Ok(found)
     }
 
-    /// The last content line from `from` up to (not including) `to`.
+    /// The last content line from `from` up to (not including) `to`; when
+    /// it is text of a block scalar (`key: |`), the block's last line, which
+    /// may look like a comment (`# ...` ending a v1alpha1 config string).
     pub fn last_content(&self, from: usize, to: usize) -> usize {
-        (from..to).rev().find(|&j| self.content(j)).unwrap_or(from)
+        let last = (from..to).rev().find(|&j| self.content(j)).unwrap_or(from);
+        let blank = |j: usize| self.line(j).bytes().all(|b| b == b' ' || b == b'\t');
+        if (last + 1..to).all(blank) {
+            return last;
+        }
+        // The outermost block header above: a less indented line, each one
+        // further out than the last, that ends in a block indicator.
+        let (mut indent, mut header) = (self.indent(last), None);
+        for k in (from..last).rev() {
+            if self.content(k) && self.indent(k) < indent {
+                indent = self.indent(k);
+                if block_header(self.line(k)) {
+                    header = Some(k);
+                }
+            }
+        }
+        let Some(h) = header else {
+            return last;
+        };
+        let Some(text) = (h + 1..to)
+            .find(|&j| !blank(j))
+            .map(|j| spaces(self.line(j)))
+        else {
+            return last;
+        };
+        (last + 1..to)
+            .take_while(|&j| blank(j) || spaces(self.line(j)) >= text)
+            .filter(|&j| !blank(j))
+            .last()
+            .unwrap_or(last)
     }
+}
+
+/// The line ends in a block scalar's indicator after `key:` or `-` (`|`,
+/// `>-`, `|2`, then maybe a comment).
+fn block_header(line: &str) -> bool {
+    let t = match line.find(" #") {
+        Some(p) => &line[..p],
+        None => line,
+    };
+    let t = t.trim_end_matches([' ', '\t']);
+    let tok = t.rsplit([' ', '\t']).next().unwrap_or("");
+    let before = t[..t.len() - tok.len()].trim_end_matches([' ', '\t']);
+    tok.starts_with(['|', '>'])
+        && tok[1..]
+            .bytes()
+            .all(|b| b == b'-' || b == b'+' || b.is_ascii_digit())
+        && (before.ends_with(':')
+            || before
+                .trim_start()
+                .trim_start_matches(['-', ' '])
+                .is_empty())
 }
