@@ -16,6 +16,7 @@ pub fn document(value: &Value) -> String {
     match value {
         Value::Object(m) if !m.is_empty() => mapping(&mut out, m, 0, false),
         Value::Array(a) if !a.is_empty() => sequence(&mut out, a, 0, false),
+        Value::String(_) => scalar(&mut out, value, 0),
         other => {
             out.push_str(&super::emit_full(other));
             return out;
@@ -98,9 +99,10 @@ fn string(out: &mut String, s: &str, column: usize) {
         return;
     }
     let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
-    if header.bytes().any(|b| b.is_ascii_digit()) {
-        // An indentation indicator is relative to the parent node: rather
-        // than re-base it, write the string as a quoted key would be.
+    // An indentation indicator is relative to the parent node: rather than
+    // re-base it, write the string as a quoted key would be; so too a block
+    // go-yaml refuses.
+    if header.bytes().any(|b| b.is_ascii_digit()) || tab_before_its_indentation(body) {
         out.push_str(&quoted(s).0);
         return;
     }
@@ -112,6 +114,25 @@ fn string(out: &mut String, s: &str, column: usize) {
             out.push_str(line);
         }
     }
+}
+
+/// Whether a block body has a tab right after the leading spaces of a line
+/// up to its first line with content: go-yaml (libyaml's scanner) takes its
+/// indentation from that line and refuses a tab where it still expects
+/// indentation ("found a tab character where an indentation space is
+/// expected"), though YAML 1.2 reads the tab as content (the yaml_refusals
+/// fuzz target found serde-saphyr writing one).
+fn tab_before_its_indentation(body: &str) -> bool {
+    for line in body.split('\n') {
+        let rest = line.trim_start_matches(' ');
+        if rest.starts_with('\t') {
+            return true;
+        }
+        if !rest.is_empty() {
+            return false;
+        }
+    }
+    false
 }
 
 /// A mapping key whose entry starts at `column`: plain when a word, else

@@ -154,3 +154,17 @@ fn a_key_past_the_implicit_key_limit_is_written_explicit_at_its_own_column() {
         assert!(out.contains("? "), "not explicit: {out}");
     }
 }
+
+#[test]
+fn a_block_go_yaml_would_refuse_is_written_quoted() {
+    // libyaml's scanner takes a `|` block's indentation from its first line
+    // with content and refuses a tab before it is known; a tab later on,
+    // after the indentation, is content.
+    for s in ["\n\t\t\t\n", "\tx\ny\n", "\n  \n\tx\n", "a\n\tb\n"] {
+        for v in [json!(s), json!({ "k": s }), json!({ "k": [s] })] {
+            let out = emit(&v);
+            assert_eq!(parse(&out).unwrap(), v, "{out:?}");
+        }
+    }
+    assert!(emit(&json!({ "k": "a\n\tb\n" })).starts_with("k: |"));
+}
