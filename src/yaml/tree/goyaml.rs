@@ -84,7 +84,8 @@ impl<'a> GoYaml<'a> {
         };
         self.edit = respell::lone_dash(self.text, e)
             .or_else(|| respell::quoted_indent(self.text, e))
-            .or_else(|| tag_into_flow(self.text, e));
+            .or_else(|| tag_into_flow(self.text, e))
+            .or_else(|| respell::multi_line_colon(self.text, e));
         hint
     }
 

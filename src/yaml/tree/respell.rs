@@ -5,9 +5,10 @@
 //! Only Kubernetes' reader is respelled, and only the spellings whose
 //! go-yaml reading tests/k8s_flow_block.rs holds to kubectl's:
 //!
-//! * a plain scalar run into `:` before a flow indicator (`[x:]`, `{a:, b}`):
-//!   go-yaml takes `:` for a value indicator only before a blank, so the
-//!   `:` is the scalar's; it is single-quoted with it (`['x:']`);
+//! * a plain scalar run into `:` before a flow indicator (`[x:]`, `{a:, b}`,
+//!   `[a\n  b:]`): go-yaml takes `:` for a value indicator only before a
+//!   blank, so the `:` is the scalar's; it is single-quoted with it
+//!   (`['x:']`); after a quoted key it is an indicator, and gets a space;
 //! * a plain scalar starting with `?` (`[?x]`): `?` is always a key
 //!   indicator in a go-yaml flow, so a space follows it (`[? x]`);
 //! * a lone `-` before `,`, `]` or `}` (`[-]`): a plain scalar to go-yaml,
@@ -58,6 +59,40 @@ pub(super) fn quote_colon(text: &str, span: Range<usize>, colon: usize) -> Edit 
     at.extend(quotes.map(|(i, _)| (span.start + i, "'")));
     at.push((colon + 1, "'"));
     Edit::Insert(at)
+}
+
+/// The plain scalar the parser refused with `e` for running into a `:`
+/// before `,`, `]` or `}` across a line break (a multi-line key to it),
+/// quoted with its `:` as in `quote_colon`: from the flow indicator or the
+/// `: ` or `? ` before it; never across a comment, a `?` or a document
+/// marker, nor when it starts with an indicator.
+pub(super) fn multi_line_colon(text: &str, e: &ScanError) -> Option<Edit> {
+    let colon = e.marker().byte_offset()?;
+    let b = text.as_bytes();
+    let kind = *e.kind() == ErrorKind::InvalidColonPlacement;
+    if !kind || !matches!(b.get(colon..colon + 2)?, [b':', b',' | b']' | b'}']) {
+        return None;
+    }
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let end = b[..colon].iter().rposition(|c| !blank(c))? + 1;
+    let bound = |i: &usize| match b[*i] {
+        b',' | b'[' | b'{' | b']' | b'}' => true,
+        b':' | b'?' => b.get(i + 1).is_some_and(blank),
+        _ => false,
+    };
+    let boundary = (0..end).rev().find(bound)?;
+    if matches!(b[boundary], b']' | b'}') {
+        return None;
+    }
+    let start = boundary + 1 + b[boundary + 1..end].iter().position(|c| !blank(c))?;
+    let scalar = &text[start..end];
+    let comment = scalar.contains([' ', '\t', '\n']) && scalar.contains('#');
+    // go-yaml ends a flow's plain scalar at `?`, and a marker ends the text.
+    let marker = scalar.contains('?') || scalar.contains("\n---") || scalar.contains("\n...");
+    let indicator = scalar.starts_with([
+        '-', '?', ':', '&', '*', '!', '|', '>', '%', '@', '`', '\'', '"', '#',
+    ]);
+    (!comment && !marker && !indicator).then(|| quote_colon(text, start..end, colon))
 }
 
 /// The indicator at `at` (a `?` first in a plain scalar, or a `:` after a
