@@ -18,11 +18,11 @@
 
 mod support;
 
-use kof_route::document::{self, Outputs};
-use kof_route::{edit, export, read, render_with, select, yaml};
+use kof_route::document::Outputs;
+use kof_route::{read, render_with, select, yaml};
 use serde_json::Value;
 use std::path::Path;
-use support::kube::{self, key};
+use support::kube;
 use support::lines::check_lines;
 use support::{every_route, fixture, plan};
 
@@ -51,37 +51,6 @@ fn configs_parsed(mut docs: Vec<Value>) -> Vec<Value> {
     docs
 }
 
-/// Kubernetes' reading of `input` with the route's own JSON 6902 operations
-/// (tests included) applied to each routed resource.
-fn expected(args: &[String], input: &[u8], dir: &Path) -> Result<Vec<Value>, String> {
-    let plan = plan(args);
-    let (_, selected) = kof_route::select(input).map_err(|e| format!("{e:#}"))?;
-    let mut docs = kube::as_kubernetes_reads(dir, input);
-    for sel in &selected {
-        let edits = document::edits(sel, &plan.spec).map_err(|e| format!("{e:#}"))?;
-        let config = sel.kind.config.map(edit::path);
-        let ops = export::operations_carrying_secrets(&sel.value, config.as_deref(), &edits)
-            .map_err(|e| format!("{e:#}"))?;
-        let id = key(&sel.value);
-        let doc = docs
-            .iter_mut()
-            .find(|d| key(d) == id)
-            .ok_or_else(|| format!("{}: Kubernetes reads no such resource", sel.id))?;
-        for op in ops {
-            // kustomize's JSON patch passes a `test` of null on an absent
-            // path; json_patch does not (as tests/k8s_differential.rs).
-            let path = op["path"].as_str().unwrap_or_default();
-            if op["op"] == "test" && op["value"].is_null() && doc.pointer(path).is_none() {
-                continue;
-            }
-            let patch: json_patch::Patch =
-                serde_json::from_value(Value::Array(vec![op])).map_err(|e| e.to_string())?;
-            json_patch::patch(doc, &patch).map_err(|e| format!("{}: {e}", sel.id))?;
-        }
-    }
-    Ok(docs)
-}
-
 /// One route over `input`: written in place, only the edited lines
 /// changed, read by kubectl as the route applied to its reading of the input.
 fn check(name: &str, args: &[String], input: &[u8], dir: &Path) -> Result<(), String> {
@@ -105,7 +74,11 @@ fn check(name: &str, args: &[String], input: &[u8], dir: &Path) -> Result<(), St
         }
     }
     let got = configs_parsed(kube::as_kubernetes_reads(dir, &out.output()));
-    let want = configs_parsed(expected(args, input, dir)?);
+    let want = configs_parsed(kube::routed_reading(
+        args,
+        input,
+        kube::as_kubernetes_reads(dir, input),
+    )?);
     if got != want {
         let diff = want.iter().zip(&got).find(|(w, g)| w != g);
         return Err(format!("{name}: kubectl reads otherwise: {diff:?}"));

@@ -148,3 +148,67 @@ pub fn run_all<T: Sync>(cases: &[T], check: impl Fn(&T, &Path) -> Result<(), Str
         failures.join("\n")
     );
 }
+
+/// The input as Kubernetes reads it, with kof-route's operations for each
+/// routed resource applied; `Err` when an operation does not apply there.
+pub fn routed_reading(
+    args: &[String],
+    input: &[u8],
+    read: Vec<Value>,
+) -> Result<Vec<Value>, String> {
+    let plan = super::plan(args);
+    let (_, selected) = kof_route::select(input).map_err(|e| format!("select: {e:#}"))?;
+    let mut docs = read;
+    for sel in &selected {
+        let edits = kof_route::document::edits(sel, &plan.spec).map_err(|e| format!("{e:#}"))?;
+        let config = sel.kind.config.map(kof_route::edit::path);
+        let ops =
+            kof_route::export::operations_carrying_secrets(&sel.value, config.as_deref(), &edits)
+                .map_err(|e| format!("{}: {e:#}", sel.id))?;
+        let id = key(&sel.value);
+        let doc = docs
+            .iter_mut()
+            .find(|d| key(d) == id)
+            .ok_or_else(|| format!("{}: Kubernetes reads no such resource", sel.id))?;
+        for op in ops {
+            // kustomize's JSON patch (evanphx/json-patch) passes a `test` of
+            // null on an absent path; json_patch does not.
+            let path = op["path"].as_str().unwrap_or_default();
+            if op["op"] == "test" && op["value"].is_null() && doc.pointer(path).is_none() {
+                continue;
+            }
+            let op = as_kubernetes_reads_numbers(op);
+            let patch: json_patch::Patch = serde_json::from_value(Value::Array(vec![op.clone()]))
+                .map_err(|e| e.to_string())?;
+            json_patch::patch(doc, &patch).map_err(|e| {
+                format!(
+                    "{}: the route's operation {op} on Kubernetes' reading: {e}",
+                    sel.id
+                )
+            })?;
+        }
+    }
+    Ok(docs)
+}
+
+/// `v` with each float Kubernetes would read as an integer made one:
+/// sigs.k8s.io/yaml writes a float64 as JSON with Go's shortest format
+/// (`1e3` as `1000`, `-1e11` as `-100000000000`, `1e21` as `1e+21`), and the
+/// API machinery reads a JSON number without a fraction or exponent as int64.
+fn as_kubernetes_reads_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 && f.abs() < 9.2e18 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(as_kubernetes_reads_numbers).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, x)| (k, as_kubernetes_reads_numbers(x)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
