@@ -165,6 +165,10 @@ fn agrees_on_edge_cases() {
         ("a: \"\\N\\_\"\n", false),
         ("a: \"\\x41\\U0001F600\"\n", true),
         ("a: \"\\ud800\"\n", false),
+        // Found by the yaml_fast fuzz target: Rust's from_str_radix takes
+        // a `+` sign, YAML's escapes only hex digits.
+        ("a: \"\\u+12d\"\n", false),
+        ("a: \"\\x+4\"\n", false),
         ("a: é\u{85}\n", false),
         ("a: \u{feff}x\n", false),
         ("key  : v\n", true),

@@ -271,6 +271,10 @@ pub(crate) fn double_quoted(t: &str) -> R<(String, &str)> {
         rest = &rest[i + 1 + esc.len_utf8()..];
         let hex = |n: usize, rest: &mut &str| -> R<char> {
             let digits = rest.get(..n).ok_or(Decline)?;
+            // from_str_radix takes a leading `+`, which YAML does not.
+            if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Decline);
+            }
             let code = u32::from_str_radix(digits, 16).map_err(|_| Decline)?;
             *rest = &rest[n..];
             char::from_u32(code).ok_or(Decline)
