@@ -20,8 +20,10 @@ pub struct DocId {
 impl fmt::Display for DocId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Every part comes from the input: control characters are escaped, so
-        // a crafted name cannot move a terminal's cursor or forge a line.
-        use crate::names::escape;
+        // a crafted name cannot move a terminal's cursor or forge a line; and
+        // a part that looks like a secret is shown as `redact` shows it (the
+        // render fuzz target found a name holding `PRIVATE KEY` printed whole).
+        let escape = |s: &str| crate::names::escape(&crate::redact::shown(s)).into_owned();
         write!(f, "doc #{}", self.index)?;
         for part in [&self.api_version, &self.kind].into_iter().flatten() {
             write!(f, " {}", escape(part))?;
@@ -106,5 +108,15 @@ mod tests {
             shown,
             "doc #1 v1\\u{1b}[2K K\\r n\\u{7}/a\\nkof-route: forged (line 3)"
         );
+    }
+
+    /// A name that looks like a secret is shown as `redact` shows it.
+    #[test]
+    fn a_secret_looking_name_is_not_shown() {
+        let v = serde_json::json!({"kind": "Secret",
+            "metadata": {"name": "x-----BEGIN RSA PRIVATE KEY-----y", "namespace": "kof"}});
+        let shown = DocId::of(1, 3, &v).to_string();
+        assert!(!shown.contains("PRIVATE KEY"), "{shown}");
+        assert!(shown.starts_with("doc #1 Secret kof/"), "{shown}");
     }
 }
