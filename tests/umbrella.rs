@@ -27,6 +27,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use support::helm::{helm_env, helm3, helm4, helm4_with_plugin, run_helm};
 use support::kube::{as_kubernetes_reads, as_stored, kustomize, run_all};
 use support::{docs, root, run, run_with};
@@ -641,27 +642,35 @@ fn end_to_end_the_real_kof_chart_through_real_helm() {
     );
 }
 
-#[test]
-fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
-    let home = tempfile::tempdir().unwrap();
-    let chart = root().join("fixtures/charts/kof-1.10.0.tgz");
-    let values = root().join("fixtures/umbrella/values/v1.10.0-m2r-docs.yaml");
-    let mut cmd = helm4_with_plugin(home.path());
-    cmd.args(["template", "kof"])
-        .arg(&chart)
+/// `helm template kof CHART -n kof -f VALUES` through `helm4` (Helm 4 with
+/// the plugin), kof-route as its post-renderer with the mothership route:
+/// Helm's output, which must be a success.
+fn kof_through_the_plugin(mut helm4: Command, chart: &Path, values: &Path) -> std::process::Output {
+    helm4
+        .args(["template", "kof"])
+        .arg(chart)
         .args(["-n", "kof", "-f"])
-        .arg(&values)
+        .arg(values)
         .args([
             "--post-renderer",
             "kof-route",
             "--post-renderer-args=--route=mothership",
         ]);
-    let out = cmd.output().expect("real Helm 4");
+    let out = helm4.output().expect("real Helm 4");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+#[test]
+fn end_to_end_the_real_kof_chart_through_the_helm4_plugin() {
+    let home = tempfile::tempdir().unwrap();
+    let chart = root().join("fixtures/charts/kof-1.10.0.tgz");
+    let values = root().join("fixtures/umbrella/values/v1.10.0-m2r-docs.yaml");
+    let out = kof_through_the_plugin(helm4_with_plugin(home.path()), &chart, &values);
     let child = docs(&out.stdout)
         .into_iter()
         .find(|d| d["kind"] == "HelmRelease" && d["metadata"]["name"] == "kof-child")
@@ -688,22 +697,8 @@ fn end_to_end_a_customised_umbrella_through_the_helm4_plugin() {
     let values = root().join("fixtures/umbrella/values/v1.9.0-m2r-docs.yaml");
     let mut cmd = helm4_with_plugin(home.path());
     cmd.env("KOF_ROUTE_CHART_REPO", root().join("fixtures/charts"))
-        .env_remove("HELM_BIN")
-        .args(["template", "kof"])
-        .arg(&chart)
-        .args(["-n", "kof", "-f"])
-        .arg(&values)
-        .args([
-            "--post-renderer",
-            "kof-route",
-            "--post-renderer-args=--route=mothership",
-        ]);
-    let out = cmd.output().expect("real Helm 4");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .env_remove("HELM_BIN");
+    let out = kof_through_the_plugin(cmd, &chart, &values);
     let renderers = post_renderers_of(&out.stdout);
     assert_eq!(renderers.len(), 1, "kof-route's post-renderer");
     // The same patches as from a render of that release made by the test.
